@@ -1,0 +1,14 @@
+// notme: the command-line interface.
+#include <cstdio>
+#include <cstring>
+
+#include "notme/version.h"
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("notme %s\n", notme::kVersion);
+    return 0;
+  }
+  std::fprintf(stderr, "notme: not implemented yet\n");
+  return 1;
+}

@@ -1,0 +1,14 @@
+// notmed: the per-user notme daemon.
+#include <cstdio>
+#include <cstring>
+
+#include "notme/version.h"
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("notmed %s\n", notme::kVersion);
+    return 0;
+  }
+  std::fprintf(stderr, "notmed: not implemented yet\n");
+  return 1;
+}

@@ -1,0 +1,32 @@
+#pragma once
+// SHA-256 (libsodium crypto_hash_sha256). Thread-safe.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace notme::crypto {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+Sha256Digest Sha256(std::span<const uint8_t> data);
+Sha256Digest Sha256(std::string_view data);
+
+// Incremental hashing for data that arrives in pieces (SSHSIG over a file).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  void Update(std::span<const uint8_t> data);
+  void Update(std::string_view data);
+  Sha256Digest Finish();
+
+ private:
+  alignas(64) unsigned char state_[128];
+};
+
+// SHA-512 (SSHSIG's default hash; Ed25519 internals).
+using Sha512Digest = std::array<uint8_t, 64>;
+Sha512Digest Sha512(std::span<const uint8_t> data);
+
+}  // namespace notme::crypto

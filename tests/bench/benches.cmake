@@ -1,0 +1,1 @@
+# One block per benchmark program.

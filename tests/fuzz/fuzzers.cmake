@@ -1,0 +1,1 @@
+# One line per fuzz target: notme_add_fuzzer(<name> LIBS <libraries>).
