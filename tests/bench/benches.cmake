@@ -1,1 +1,0 @@
-# One block per benchmark program.
