@@ -52,6 +52,7 @@ enum class [[nodiscard]] ErrorCode {
   kTimeout,
   kUpstream,            // proxied upstream failed
   kInternal,            // a bug or an impossible state reported as data
+  kDaemonUnreachable,   // client side: nothing answers on notmed's socket (CLI exit code 3)
 };
 
 // Stable lowercase name for logs, JSON and tests ("bad_signature").

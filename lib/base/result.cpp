@@ -33,6 +33,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kTimeout: return "timeout";
     case ErrorCode::kUpstream: return "upstream";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kDaemonUnreachable: return "daemon_unreachable";
   }
   return "unknown";
 }
