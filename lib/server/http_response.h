@@ -1,0 +1,25 @@
+#pragma once
+// JSON responses of the daemon. Every response carries `Cache-Control: no-store`
+// (RFC 6749 §5.1 requires it for token responses; nothing notmed says is cacheable).
+// Error bodies have the RFC 6749 §5.2 shape {"error","error_description"}; which
+// ErrorCode gives which status and error string is decided in authority/error_mapping,
+// not here. Thread-safe (pure functions).
+
+#include <string_view>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace notme::server {
+
+// Serializes `body` (invalid UTF-8 in strings is replaced, never thrown).
+void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+
+// {"error": error, "error_description": description}.
+void SendJsonError(httplib::Response& res, int status, std::string_view error,
+                   std::string_view description);
+
+// A generic error body for statuses httplib produces itself (400, 404, 413, 414, ...).
+void SetErrorForStatus(httplib::Response& res, int status);
+
+}  // namespace notme::server

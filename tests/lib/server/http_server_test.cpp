@@ -1,0 +1,250 @@
+#include "server/http_server.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/connection_context.h"
+#include "server/http_response.h"
+#include "server/unix_socket.h"
+#include "server_test_util.h"
+
+namespace notme::server {
+namespace {
+
+using testing::ConnectUnix;
+using testing::ReadAll;
+using testing::RoundTrip;
+using testing::SendAll;
+using testing::StatusOf;
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/nmsrvXXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string path;
+};
+
+ServerLimits FastLimits() {
+  ServerLimits l;
+  l.io_timeout = std::chrono::milliseconds(300);
+  l.request_timeout = std::chrono::milliseconds(800);
+  l.keep_alive_timeout = std::chrono::milliseconds(300);
+  l.max_body_bytes = 1024;
+  l.max_head_bytes = 2048;
+  return l;
+}
+
+struct Fixture {
+  explicit Fixture(SocketIdentity id = SocketIdentity::Control(), size_t max_threads = 8,
+                   uid_t expect = ::getuid())
+      : pool(WorkerPool::Options{max_threads, 1, std::chrono::milliseconds(1000)}),
+        server(std::move(id), expect, pool, FastLimits(),
+               [this](const SocketIdentity&, const PeerInfo& peer, std::string_view reason) {
+                 refused_pid = peer.pid;
+                 refused_reason = std::string(reason);
+                 refused.fetch_add(1);
+               }) {
+    sock = dir.path + "/s.sock";
+    server.Get("/who", [](const httplib::Request&, httplib::Response& res) {
+      const ConnectionContext* c = CurrentConnection();
+      REQUIRE(c != nullptr);
+      SendJson(res, 200, {{"socket", c->socket.Describe()}, {"uid", c->peer.uid},
+                          {"pid", c->peer.pid}});
+    });
+    server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(req.body, "text/plain");
+    });
+    server.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      res.set_content("ok", "text/plain");
+    });
+    auto bound = ListenUnixSocket(sock, ::getuid());
+    REQUIRE(bound.has_value());
+    REQUIRE(server.Start(std::move(*bound)).has_value());
+  }
+  TempDir dir;
+  std::string sock;
+  WorkerPool pool;
+  std::atomic<int> refused{0};
+  pid_t refused_pid = 0;
+  std::string refused_reason;
+  UnixHttpServer server;
+};
+
+TEST_SUITE("UnixHttpServer") {
+  TEST_CASE("a handler sees the socket identity and the kernel's peer credentials") {
+    Fixture f(SocketIdentity::Agent("bot"));
+    std::string r = RoundTrip(f.sock, "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(StatusOf(r) == 200);
+    CHECK(r.find("\"socket\":\"agent:bot\"") != std::string::npos);
+    CHECK(r.find("\"uid\":" + std::to_string(::getuid())) != std::string::npos);
+    CHECK(r.find("\"pid\":" + std::to_string(::getpid())) != std::string::npos);
+    CHECK(r.find("Cache-Control: no-store") != std::string::npos);
+  }
+
+  TEST_CASE("a peer with another uid is refused without an answer and reported") {
+    Fixture f(SocketIdentity::Control(), 8, ::getuid() + 1);
+    std::string r = RoundTrip(f.sock, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(r.empty());
+    for (int i = 0; i < 100 && f.refused.load() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(f.refused.load() == 1);
+    CHECK(f.refused_reason == "peer_uid_mismatch");
+    CHECK(f.refused_pid == ::getpid());
+  }
+
+  TEST_CASE("keep-alive serves several requests on one connection") {
+    Fixture f;
+    int fd = ConnectUnix(f.sock);
+    REQUIRE(fd >= 0);
+    SendAll(fd, "GET /who HTTP/1.1\r\nHost: x\r\n\r\nGET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string r = ReadAll(fd, 500);
+    ::close(fd);
+    size_t first = r.find("HTTP/1.1 200");
+    REQUIRE(first != std::string::npos);
+    CHECK(r.find("HTTP/1.1 200", first + 1) != std::string::npos);
+  }
+
+  TEST_CASE("a body above the limit is refused with 413 before it is read") {
+    Fixture f;
+    std::string r = RoundTrip(f.sock,
+                              "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+    CHECK(StatusOf(r) == 413);
+    CHECK(r.find("\"error\":\"invalid_request\"") != std::string::npos);
+  }
+
+  TEST_CASE("a body within the limit is echoed") {
+    Fixture f;
+    std::string r = RoundTrip(
+        f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+    CHECK(StatusOf(r) == 200);
+    CHECK(r.substr(r.size() - 5) == "hello");
+  }
+
+  TEST_CASE("chunked bodies are refused outside streaming routes") {
+    Fixture f;
+    std::string r = RoundTrip(
+        f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    CHECK(StatusOf(r) == 411);
+  }
+
+  TEST_CASE("two Content-Length headers are refused") {
+    Fixture f;
+    std::string r = RoundTrip(
+        f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+    CHECK(StatusOf(r) == 400);
+  }
+
+  TEST_CASE("a malformed Content-Length is refused") {
+    Fixture f;
+    for (const char* v : {"-1", "1x", "", "99999999999999999999999"}) {
+      std::string r = RoundTrip(f.sock, std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
+                                            v + "\r\n\r\n");
+      CHECK(StatusOf(r) == 400);
+    }
+  }
+
+  TEST_CASE("endless headers are cut off by the head budget") {
+    Fixture f;
+    int fd = ConnectUnix(f.sock);
+    std::string req = "GET /who HTTP/1.1\r\n";
+    for (int i = 0; i < 200; ++i) req += "X-Pad-" + std::to_string(i) + ": aaaaaaaaaaaaaaaaaaaa\r\n";
+    SendAll(fd, req);
+    std::string r = ReadAll(fd, 1500);
+    ::close(fd);
+    CHECK(StatusOf(r) == 400);
+  }
+
+  TEST_CASE("garbage instead of a request line gets 400") {
+    Fixture f;
+    std::string r = RoundTrip(f.sock, "\x01\x02\xff garbage\r\n\r\n");
+    CHECK(StatusOf(r) == 400);
+  }
+
+  TEST_CASE("an unknown path gets 404 with an error JSON body") {
+    Fixture f;
+    std::string r = RoundTrip(f.sock, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(StatusOf(r) == 404);
+    CHECK(r.find("\"error\":\"not_found\"") != std::string::npos);
+  }
+
+  TEST_CASE("a silent client is dropped after the read timeout without blocking others") {
+    Fixture f(SocketIdentity::Control(), 2);
+    int idle = ConnectUnix(f.sock);
+    REQUIRE(idle >= 0);
+    std::string r = RoundTrip(f.sock, "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(StatusOf(r) == 200);
+    // The silent one is closed by the server: recv sees EOF within the timeout.
+    std::string nothing = ReadAll(idle, 2000);
+    CHECK(nothing.empty());
+    ::close(idle);
+  }
+
+  TEST_CASE("a client dribbling bytes is cut off by the request deadline") {
+    Fixture f;
+    int fd = ConnectUnix(f.sock);
+    auto start = std::chrono::steady_clock::now();
+    const std::string req = "GET /who HTTP/1.1\r\nHost: xxxxxxxxxxxxxxxxxxxx\r\n";
+    bool closed = false;
+    for (char c : req) {
+      if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) {
+        closed = true;
+        break;
+      }
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        closed = true;
+        break;
+      }
+    }
+    ::close(fd);
+    CHECK(closed);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  }
+
+  TEST_CASE("connections beyond the pool limit get an immediate 503") {
+    Fixture f(SocketIdentity::Control(), 2);
+    std::vector<std::thread> slow;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 2; ++i) {
+      slow.emplace_back([&] {
+        if (StatusOf(RoundTrip(f.sock, "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200) {
+          ok.fetch_add(1);
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    std::string r = RoundTrip(f.sock, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (auto& t : slow) t.join();
+    CHECK(StatusOf(r) == 503);
+    CHECK(ok.load() == 2);
+    CHECK(f.server.overload_rejections() >= 1);
+  }
+
+  TEST_CASE("stop removes the socket file and closes idle keep-alive connections") {
+    auto f = std::make_unique<Fixture>();
+    int fd = ConnectUnix(f->sock);
+    SendAll(fd, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::string first = ReadAll(fd, 200);
+    CHECK(StatusOf(first) == 200);
+    const std::string sock = f->sock;
+    f->server.Stop();
+    CHECK_FALSE(std::filesystem::exists(sock));
+    ::close(fd);
+  }
+}
+
+}  // namespace
+}  // namespace notme::server
