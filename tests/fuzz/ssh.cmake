@@ -1,0 +1,1 @@
+notme_add_fuzzer(ssh LIBS notme_ssh)
