@@ -1,0 +1,213 @@
+#include "keyring/secret_service_keyring.h"
+
+#include <libsecret/secret.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "keyring/validate.h"
+#include "keyring/watchdog.h"
+
+namespace notme::keyring {
+namespace {
+
+constexpr char kAttrName[] = "notme-name";
+constexpr char kAttrKind[] = "notme-kind";
+// The Secret Service spec's content type for opaque bytes; keyring UIs then do not try
+// to show the value as text.
+constexpr char kContentType[] = "application/octet-stream";
+
+const SecretSchema* Schema() {
+  static const SecretSchema schema = [] {
+    SecretSchema s{};
+    s.name = "dev.notme.Secret";
+    s.flags = SECRET_SCHEMA_NONE;
+    s.attributes[0] = {kAttrName, SECRET_SCHEMA_ATTRIBUTE_STRING};
+    s.attributes[1] = {kAttrKind, SECRET_SCHEMA_ATTRIBUTE_STRING};
+    return s;
+  }();
+  return &schema;
+}
+
+// Owning wrappers for the GLib objects a call creates.
+struct GErrorDeleter {
+  void operator()(GError* e) const { g_error_free(e); }
+};
+struct HashTableDeleter {
+  void operator()(GHashTable* t) const { g_hash_table_unref(t); }
+};
+struct SecretValueDeleter {
+  // secret_value_unref frees the egg-secure (mlocked) buffer, wiping it.
+  void operator()(SecretValue* v) const { secret_value_unref(v); }
+};
+using HashTablePtr = std::unique_ptr<GHashTable, HashTableDeleter>;
+
+// Attribute table for a lookup/clear (name only) or a store (name and kind). Keys and
+// values point into `name`/`kind`, which must outlive the table.
+HashTablePtr Attributes(const std::string& name, const char* kind) {
+  HashTablePtr t(g_hash_table_new(g_str_hash, g_str_equal));
+  g_hash_table_insert(t.get(), const_cast<char*>(kAttrName), const_cast<char*>(name.c_str()));
+  if (kind != nullptr) {
+    g_hash_table_insert(t.get(), const_cast<char*>(kAttrKind), const_cast<char*>(kind));
+  }
+  return t;
+}
+
+// One error policy for every D-Bus failure. GError messages come from D-Bus and the
+// keyring daemon and never contain the value (it is not part of any error reply).
+Error ToError(GError* raw, Watchdog& watchdog, std::chrono::milliseconds timeout,
+              std::string_view what) {
+  std::unique_ptr<GError, GErrorDeleter> e(raw);
+  std::string prefix = "keyring: " + std::string(what) + ": ";
+  if (watchdog.Fired()) {
+    return Error(ErrorCode::kTimeout,
+                 prefix + "the Secret Service did not answer within " +
+                     std::to_string(timeout.count()) +
+                     " ms (a locked keyring waiting for an unlock prompt?)");
+  }
+  if (e == nullptr) return Error(ErrorCode::kInternal, prefix + "failed without an error");
+  if (e->domain == SECRET_ERROR && e->code == SECRET_ERROR_IS_LOCKED) {
+    return Error(ErrorCode::kUnavailable, prefix + "the keyring is locked; unlock it first");
+  }
+  if (e->domain == SECRET_ERROR && e->code == SECRET_ERROR_NO_SUCH_OBJECT) {
+    return Error(ErrorCode::kNotFound, prefix + "no such entry");
+  }
+  return Error(ErrorCode::kUnavailable, prefix + e->message);
+}
+
+// GDBus finds the session bus through DBUS_SESSION_BUS_ADDRESS or $XDG_RUNTIME_DIR/bus.
+// Checked first so that, without either, GLib never tries X11 autolaunch (spawning a
+// private dbus-daemon behind the user's back).
+bool SessionBusConfigured() {
+  const char* address = std::getenv("DBUS_SESSION_BUS_ADDRESS");
+  if (address != nullptr && address[0] != '\0') return true;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  if (runtime == nullptr || runtime[0] != '/') return false;
+  std::error_code ec;
+  return std::filesystem::is_socket(std::filesystem::path(runtime) / "bus", ec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SecretServiceKeyring>> SecretServiceKeyring::Connect(
+    std::chrono::milliseconds timeout) {
+  if (!SessionBusConfigured()) {
+    return Fail(ErrorCode::kUnavailable,
+                "keyring: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset and no "
+                "$XDG_RUNTIME_DIR/bus), so no Secret Service");
+  }
+  Watchdog watchdog(timeout);
+  GError* error = nullptr;
+  // Opening the transport session proves org.freedesktop.secrets answers (and lets
+  // values travel encrypted on the bus when the service supports it).
+  SecretService* service =
+      secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, watchdog.cancellable(), &error);
+  if (service == nullptr) return Fail(ToError(error, watchdog, timeout, "connect"));
+  g_object_unref(service);  // libsecret keeps its own process-wide reference
+  return std::unique_ptr<SecretServiceKeyring>(new SecretServiceKeyring(timeout));
+}
+
+Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::SecretBytes& value,
+                                         std::string_view label) {
+  NOTME_TRY(Kind kind, ValidateStore(name, value, label));
+  const std::string name_str(name);
+  const std::string kind_str(KindName(kind));
+  const std::string label_str(label);
+  HashTablePtr attributes = Attributes(name_str, kind_str.c_str());
+  // secret_value_new copies into libsecret's non-pageable memory; the SecretBytes stays
+  // readable only for that copy.
+  std::unique_ptr<SecretValue, SecretValueDeleter> secret(
+      value.RevealForCrypto([](std::span<const uint8_t> bytes) {
+        return secret_value_new(reinterpret_cast<const gchar*>(bytes.data()),
+                                static_cast<gssize>(bytes.size()), kContentType);
+      }));
+  MutexLock lock(&mu_);
+  Watchdog watchdog(timeout_);
+  GError* error = nullptr;
+  const gboolean ok = secret_password_storev_binary_sync(
+      Schema(), attributes.get(), SECRET_COLLECTION_DEFAULT, label_str.c_str(), secret.get(),
+      watchdog.cancellable(), &error);
+  if (!ok) return Fail(ToError(error, watchdog, timeout_, "store"));
+  return Ok();
+}
+
+Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) {
+  NOTME_TRY_VOID(ParseName(name));
+  const std::string name_str(name);
+  HashTablePtr attributes = Attributes(name_str, nullptr);
+  std::unique_ptr<SecretValue, SecretValueDeleter> secret;
+  {
+    MutexLock lock(&mu_);
+    Watchdog watchdog(timeout_);
+    GError* error = nullptr;
+    secret.reset(secret_password_lookupv_binary_sync(Schema(), attributes.get(),
+                                                      watchdog.cancellable(), &error));
+    if (error != nullptr) return Fail(ToError(error, watchdog, timeout_, "lookup"));
+  }
+  if (secret == nullptr) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
+  gsize length = 0;
+  const gchar* bytes = secret_value_get(secret.get(), &length);
+  if (length == 0 || length > kMaxValueSize) {
+    return Fail(ErrorCode::kInternal, "keyring: stored value has an impossible size");
+  }
+  // Copy into guarded memory; `secret` (egg-secure memory) is wiped when it goes out of
+  // scope right after.
+  return crypto::SecretBytes::CopyFrom(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes), length));
+}
+
+Result<void> SecretServiceKeyring::Remove(std::string_view name) {
+  NOTME_TRY_VOID(ParseName(name));
+  const std::string name_str(name);
+  HashTablePtr attributes = Attributes(name_str, nullptr);
+  MutexLock lock(&mu_);
+  Watchdog watchdog(timeout_);
+  GError* error = nullptr;
+  const gboolean removed =
+      secret_password_clearv_sync(Schema(), attributes.get(), watchdog.cancellable(), &error);
+  if (error != nullptr) return Fail(ToError(error, watchdog, timeout_, "remove"));
+  if (!removed) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
+  return Ok();
+}
+
+Result<std::vector<SecretInfo>> SecretServiceKeyring::List() {
+  HashTablePtr attributes(g_hash_table_new(g_str_hash, g_str_equal));
+  GList* items = nullptr;
+  {
+    MutexLock lock(&mu_);
+    Watchdog watchdog(timeout_);
+    GError* error = nullptr;
+    // Without SECRET_SEARCH_LOAD_SECRETS: only labels, attributes and times travel.
+    items = secret_password_searchv_sync(Schema(), attributes.get(), SECRET_SEARCH_ALL,
+                                         watchdog.cancellable(), &error);
+    if (error != nullptr) return Fail(ToError(error, watchdog, timeout_, "list"));
+  }
+  std::vector<SecretInfo> out;
+  for (GList* l = items; l != nullptr; l = l->next) {
+    auto* item = static_cast<SecretRetrievable*>(l->data);
+    HashTablePtr attrs(secret_retrievable_get_attributes(item));
+    const auto* name = static_cast<const char*>(g_hash_table_lookup(attrs.get(), kAttrName));
+    if (name == nullptr) continue;
+    Result<Kind> kind = ParseName(name);
+    if (!kind) continue;  // not an entry notme wrote; never surface it
+    gchar* label = secret_retrievable_get_label(item);
+    out.push_back(SecretInfo{name, *kind, label != nullptr ? label : "",
+                             static_cast<int64_t>(secret_retrievable_get_created(item)),
+                             static_cast<int64_t>(secret_retrievable_get_modified(item))});
+    g_free(label);
+  }
+  g_list_free_full(items, g_object_unref);
+  std::sort(out.begin(), out.end(),
+            [](const SecretInfo& a, const SecretInfo& b) { return a.name < b.name; });
+  // The Secret Service may hold duplicates written by another client; report each once.
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const SecretInfo& a, const SecretInfo& b) { return a.name == b.name; }),
+            out.end());
+  return out;
+}
+
+}  // namespace notme::keyring

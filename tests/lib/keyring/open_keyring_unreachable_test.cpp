@@ -1,0 +1,85 @@
+// OpenKeyring without a reachable Secret Service. Each case sets the environment itself
+// (before libsecret ever connects in this process), so the machine's own session bus, if
+// any, plays no part.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "keyring/open_keyring.h"
+#include "lib/keyring/keyring_test_util.h"
+
+namespace notme::keyring {
+namespace {
+
+// A private XDG_RUNTIME_DIR without a `bus` socket, so GDBus finds no bus there.
+void UseEmptyRuntimeDir() {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/notme-kr-test.XXXXXX";
+    REQUIRE(mkdtemp(tmpl) != nullptr);
+    return std::string(tmpl);
+  }();
+  REQUIRE(setenv("XDG_RUNTIME_DIR", dir.c_str(), 1) == 0);
+  unsetenv("DISPLAY");
+}
+
+void ExpectEphemeralWithWarning() {
+  std::string warning;
+  auto k = OpenKeyring(Mode::kAuto, &warning);
+  REQUIRE(k.has_value());
+  CHECK((*k)->Backend() == "ephemeral");
+  CHECK(warning.find("ephemeral") != std::string::npos);
+  CHECK(warning.find("Secret Service") != std::string::npos);
+  // The fallback is a working keyring.
+  REQUIRE((*k)->Store("ssh-ca", testing::Secret("seed"), "ca").has_value());
+  CHECK(testing::Reveal(*(*k)->Lookup("ssh-ca")) == testing::Bytes("seed"));
+}
+
+void ExpectSecretServiceFailsClosed() {
+  std::string warning;
+  auto k = OpenKeyring(Mode::kSecretService, &warning);
+  REQUIRE_FALSE(k.has_value());
+  CHECK(k.error().code() == ErrorCode::kUnavailable);
+}
+
+}  // namespace
+
+TEST_SUITE("OpenKeyringUnreachable") {
+  TEST_CASE("without a session bus, auto falls back to ephemeral with a warning") {
+    UseEmptyRuntimeDir();
+    unsetenv("DBUS_SESSION_BUS_ADDRESS");
+    ExpectEphemeralWithWarning();
+  }
+
+  TEST_CASE("without a session bus, secret-service fails closed") {
+    UseEmptyRuntimeDir();
+    unsetenv("DBUS_SESSION_BUS_ADDRESS");
+    ExpectSecretServiceFailsClosed();
+  }
+
+  TEST_CASE("with a bus address nobody listens on, auto falls back with a warning") {
+    UseEmptyRuntimeDir();
+    REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
+            0);
+    ExpectEphemeralWithWarning();
+  }
+
+  TEST_CASE("with a bus address nobody listens on, secret-service fails closed") {
+    UseEmptyRuntimeDir();
+    REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
+            0);
+    ExpectSecretServiceFailsClosed();
+  }
+
+  TEST_CASE("a null warning pointer is allowed") {
+    UseEmptyRuntimeDir();
+    unsetenv("DBUS_SESSION_BUS_ADDRESS");
+    auto k = OpenKeyring(Mode::kAuto, nullptr);
+    REQUIRE(k.has_value());
+    CHECK((*k)->Backend() == "ephemeral");
+  }
+}
+
+}  // namespace notme::keyring
