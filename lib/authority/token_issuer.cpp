@@ -1,0 +1,240 @@
+#include "authority/token_issuer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "authority/scope.h"
+#include "crypto/constant_time.h"
+#include "crypto/random.h"
+#include "jose/base64url.h"
+
+namespace notme::authority {
+namespace {
+
+constexpr size_t kJtiBytes = 16;
+
+bool IsPrintableAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+bool IsHttpUrl(std::string_view url) {
+  return IsValidAudience(url) && (url.starts_with("http://") || url.starts_with("https://")) &&
+         url.find('?') == std::string_view::npos;
+}
+
+Error InvalidToken(std::string why) {
+  return Error(ErrorCode::kInvalidToken, "access token: " + std::move(why));
+}
+
+}  // namespace
+
+nlohmann::json IssuedToken::ResponseJson() const {
+  nlohmann::json body = nlohmann::json::object();
+  body["access_token"] = access_token;
+  body["token_type"] = "DPoP";
+  body["expires_in"] = exp - iat;
+  body["scope"] = scope;
+  return body;
+}
+
+bool VerifiedAccessToken::HasScope(std::string_view scope) const {
+  return std::find(scopes_.begin(), scopes_.end(), scope) != scopes_.end();
+}
+
+Result<std::unique_ptr<TokenIssuer>> TokenIssuer::Create(TokenIssuerOptions options,
+                                                         SigningKeyRing& keys,
+                                                         AgentRegistry& agents,
+                                                         RevocationList& revocations,
+                                                         const Clock& clock) {
+  if (!IsHttpUrl(options.issuer)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "issuer must be an absolute http(s) URL without query or fragment");
+  }
+  if (options.human.empty() || options.human.size() > kMaxHumanIdentityLength ||
+      !IsPrintableAscii(options.human)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "human identity must be 1-256 printable ASCII characters");
+  }
+  return std::unique_ptr<TokenIssuer>(
+      new TokenIssuer(std::move(options), keys, agents, revocations, clock));
+}
+
+TokenIssuer::TokenIssuer(TokenIssuerOptions options, SigningKeyRing& keys,
+                         AgentRegistry& agents, RevocationList& revocations, const Clock& clock)
+    : options_(std::move(options)),
+      keys_(keys),
+      agents_(agents),
+      revocations_(revocations),
+      clock_(clock),
+      validator_(clock, jose::ClaimsOptions{.issuer = options_.issuer,
+                                            .audience = "",
+                                            .max_skew_seconds = options_.max_skew_seconds,
+                                            .require_exp = true}) {}
+
+Result<std::string> TokenIssuer::ResolveAudience(
+    const Agent& agent, const std::optional<std::string>& resource) const {
+  if (!resource) return options_.issuer;
+  if (!IsValidAudience(*resource)) {
+    return Fail(ErrorCode::kInvalidTarget,
+                "resource must be an absolute URI without a fragment (RFC 8707)");
+  }
+  // The daemon itself is every agent's audience: it is the default.
+  if (*resource == options_.issuer) return *resource;
+  if (std::find(agent.audiences.begin(), agent.audiences.end(), *resource) ==
+      agent.audiences.end()) {
+    return Fail(ErrorCode::kInvalidTarget, "resource is not an allowed audience of agent \"" +
+                                               agent.name + "\"");
+  }
+  return *resource;
+}
+
+Result<IssuedToken> TokenIssuer::Mint(const TokenRequest& request) const {
+  auto agent = agents_.Get(request.agent);
+  if (!agent) return Fail(ErrorCode::kInvalidClient, "unknown agent");
+  NOTME_TRY(std::vector<std::string> scopes, ParseScopeParameter(request.scope));
+  if (scopes.empty()) {
+    scopes = agent->scopes;  // RFC 6749 §3.3: the pre-defined default
+  } else {
+    for (const std::string& s : scopes) {
+      if (std::find(agent->scopes.begin(), agent->scopes.end(), s) == agent->scopes.end()) {
+        return Fail(ErrorCode::kInvalidScope,
+                    "scope \"" + s + "\" is not allowed for agent \"" + agent->name + "\"");
+      }
+    }
+  }
+  NOTME_TRY(std::string audience, ResolveAudience(*agent, request.resource));
+
+  IssuedToken token;
+  token.agent = agent->name;
+  token.scope = JoinScopes(scopes);
+  token.audience = std::move(audience);
+  token.jkt = request.proof.jkt();
+  token.jti = jose::Base64UrlEncode(crypto::RandomBytes(kJtiBytes));
+  token.iat = clock_.NowSeconds();
+  token.exp = token.iat + kTokenLifetimeSeconds;
+
+  nlohmann::json claims = nlohmann::json::object();
+  claims["iss"] = options_.issuer;
+  claims["sub"] = options_.human;
+  claims["act"] = {{"sub", std::string(kAgentSubjectPrefix) + token.agent}};
+  claims["client_id"] = token.agent;
+  claims["aud"] = token.audience;
+  claims["scope"] = token.scope;
+  claims["iat"] = token.iat;
+  claims["nbf"] = token.iat;
+  claims["exp"] = token.exp;
+  claims["jti"] = token.jti;
+  claims["cnf"] = {{"jkt", token.jkt}};
+  NOTME_TRY(token.access_token, keys_.SignJwt(claims, kAccessTokenTyp));
+
+  // Recorded before it is handed out, so revocation can always reach it.
+  if (auto recorded = revocations_.RecordIssued(token.jti, token.agent, token.iat, token.exp);
+      !recorded) {
+    if (recorded.error().code() == ErrorCode::kUnavailable) return Fail(recorded.error());
+    return Fail(ErrorCode::kInternal, "token id collision");
+  }
+  // The kid is in the header; read it back rather than racing a rotation.
+  const size_t dot = token.access_token.find('.');
+  auto header = jose::Base64UrlDecodeToString(std::string_view(token.access_token).substr(0, dot));
+  if (header) {
+    const auto parsed = nlohmann::json::parse(*header, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object() && parsed.contains("kid") && parsed["kid"].is_string()) {
+      token.kid = parsed["kid"].get<std::string>();
+    }
+  }
+  return token;
+}
+
+Result<VerifiedAccessToken> TokenIssuer::VerifyAccessToken(std::string_view token) const {
+  const std::shared_ptr<const jose::KeySet> keys = keys_.VerificationKeys();
+  auto jwt = jose::VerifyJwt(token, *keys, kAccessTokenTyp, validator_);
+  if (!jwt) return Fail(InvalidToken(jwt.error().message()));
+
+  // Claims notme always sets; a token without them was not minted by Mint.
+  const nlohmann::json& claims = jwt->claims();
+  if (jwt->client_id().empty() || jwt->subject().empty() || jwt->jti().empty() ||
+      !jwt->iat() || !jwt->exp() || !jwt->cnf_jkt() || jwt->audience().empty() ||
+      !claims.contains("scope")) {
+    return Fail(InvalidToken("missing claims"));
+  }
+  const auto act = claims.find("act");
+  if (act == claims.end() || !act->is_object() || !act->contains("sub") ||
+      (*act)["sub"] != std::string(kAgentSubjectPrefix) + jwt->client_id()) {
+    return Fail(InvalidToken("act does not name the client"));
+  }
+  if (*jwt->exp() - *jwt->iat() > kTokenLifetimeSeconds) {
+    return Fail(InvalidToken("lifetime too long"));
+  }
+  if (jwt->subject() != options_.human) return Fail(InvalidToken("subject mismatch"));
+  if (revocations_.IsRevoked(jwt->jti(), jwt->client_id(), *jwt->iat())) {
+    return Fail(InvalidToken("revoked"));
+  }
+  if (!agents_.Get(jwt->client_id())) return Fail(InvalidToken("agent no longer registered"));
+  auto scopes = ParseScopeParameter(jwt->scope());
+  if (!scopes) return Fail(InvalidToken("malformed scope"));
+
+  VerifiedAccessToken out;
+  out.agent_ = jwt->client_id();
+  out.human_ = jwt->subject();
+  out.jti_ = jwt->jti();
+  out.kid_ = jwt->kid();
+  out.jkt_ = *jwt->cnf_jkt();
+  out.iat_ = *jwt->iat();
+  out.exp_ = *jwt->exp();
+  out.scopes_ = std::move(*scopes);
+  out.audiences_ = jwt->audience();
+  out.claims_ = claims;
+  return out;
+}
+
+Result<VerifiedAccessToken> TokenIssuer::AuthorizeRequest(
+    std::string_view token, const jose::VerifiedDpopProof& proof,
+    std::optional<std::string_view> audience) const {
+  NOTME_TRY(VerifiedAccessToken verified, VerifyAccessToken(token));
+  const std::string_view want = audience.value_or(std::string_view(options_.issuer));
+  if (std::find(verified.audiences().begin(), verified.audiences().end(), want) ==
+      verified.audiences().end()) {
+    return Fail(InvalidToken("not issued for this audience"));
+  }
+  // RFC 9449 §7.1: the proof must be signed by the key the token is bound to.
+  if (!crypto::ConstantTimeEquals(verified.jkt(), proof.jkt())) {
+    return Fail(ErrorCode::kInvalidDpopProof, "DPoP proof key does not match the token binding");
+  }
+  return verified;
+}
+
+nlohmann::json TokenIssuer::Introspect(std::string_view token,
+                                       std::optional<std::string_view> requesting_agent) const {
+  auto verified = VerifyAccessToken(token);
+  if (!verified || (requesting_agent && verified->agent() != *requesting_agent)) {
+    return {{"active", false}};
+  }
+  nlohmann::json out = verified->claims();
+  out["active"] = true;
+  out["token_type"] = "DPoP";  // RFC 9449 §6.2
+  return out;
+}
+
+bool TokenIssuer::Revoke(std::string_view token,
+                         std::optional<std::string_view> requesting_agent) const {
+  auto verified = VerifyAccessToken(token);
+  if (!verified) return false;
+  if (requesting_agent && verified->agent() != *requesting_agent) return false;
+  return revocations_.RevokeJti(verified->jti());
+}
+
+bool TokenIssuer::RevokeJti(std::string_view jti) const { return revocations_.RevokeJti(jti); }
+
+size_t TokenIssuer::RevokeAgent(std::string_view agent) const {
+  return revocations_.RevokeAgent(agent);
+}
+
+Result<RevokeAllResult> TokenIssuer::RevokeAll() const {
+  RevokeAllResult result;
+  // Flags first: even if key generation fails below, no old token verifies again.
+  result.revoked = revocations_.RevokeAll();
+  NOTME_TRY(result.rotation, keys_.RevokeAllByRotation());
+  return result;
+}
+
+}  // namespace notme::authority
