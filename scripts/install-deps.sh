@@ -12,6 +12,8 @@ PACKAGES=(
   # real peers used by the tests
   openssh-client gnome-keyring dbus dbus-x11 libsecret-tools python3 python3-jwcrypto
   ca-certificates curl procps
+  # packaging checks (tests/packaging): lintian on the .deb, systemd-analyze verify on the units
+  lintian systemd
 )
 
 SUDO=""
