@@ -15,9 +15,9 @@
 // through the ReplayCache. Binding the proof to a token's cnf.jkt is the caller's
 // comparison of VerifiedDpopProof::jkt() with VerifiedJwt::cnf_jkt().
 //
-// Errors: kInvalidDpopProof (message says which check failed), kUseDpopNonce (nonce
-// missing or not accepted), kReplay (jti seen within its window), kUnavailable (replay
-// cache full: fail closed).
+// Errors: kInvalidDpopProof (message says which check failed, including "replayed jti"),
+// kUseDpopNonce (nonce missing or not accepted), kUnavailable (replay cache full: fail
+// closed), kInvalidArgument (the server's own htu is not a valid http(s) URL).
 
 #include <cstddef>
 #include <cstdint>

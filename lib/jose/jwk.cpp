@@ -1,29 +1,157 @@
 #include "jose/jwk.h"
 
+#include <array>
+
+#include "crypto/sha256.h"
+#include "jose/base64url.h"
+
 namespace notme::jose {
+namespace {
+
+// Members that carry private or symmetric key material (RFC 7518 §6.2.2, §6.3.2, §6.4;
+// RFC 8037 §2). Their presence means the sender leaked a secret or sent the wrong key.
+constexpr std::array<std::string_view, 8> kPrivateMembers = {"d",  "p",  "q",   "dp",
+                                                             "dq", "qi", "oth", "k"};
+
+Result<std::string_view> RequiredString(const nlohmann::json& jwk, std::string_view name) {
+  const auto it = jwk.find(name);
+  if (it == jwk.end()) {
+    return Fail(ErrorCode::kMalformed, "jwk: missing \"" + std::string(name) + "\"");
+  }
+  const auto* s = it->get_ptr<const std::string*>();
+  if (s == nullptr) {
+    return Fail(ErrorCode::kMalformed, "jwk: \"" + std::string(name) + "\" is not a string");
+  }
+  return std::string_view(*s);
+}
+
+Result<std::vector<uint8_t>> DecodeCoordinate(const nlohmann::json& jwk, std::string_view name,
+                                              size_t size) {
+  NOTME_TRY(const std::string_view text, RequiredString(jwk, name));
+  auto bytes = Base64UrlDecode(text);
+  if (!bytes) {
+    return Fail(ErrorCode::kMalformed,
+                "jwk: \"" + std::string(name) + "\": " + bytes.error().message());
+  }
+  if (bytes->size() != size) {
+    return Fail(ErrorCode::kInvalidKey, "jwk: \"" + std::string(name) + "\" has the wrong length");
+  }
+  return std::move(*bytes);
+}
+
+Result<void> CheckOptionalMembers(const nlohmann::json& jwk, JwsAlgorithm alg) {
+  if (const auto it = jwk.find("alg"); it != jwk.end()) {
+    const auto* s = it->get_ptr<const std::string*>();
+    if (s == nullptr) return Fail(ErrorCode::kMalformed, "jwk: \"alg\" is not a string");
+    if (*s != JwsAlgorithmName(alg)) {
+      return Fail(ErrorCode::kInvalidKey, "jwk: \"alg\" does not match the key type");
+    }
+  }
+  if (const auto it = jwk.find("use"); it != jwk.end()) {
+    const auto* s = it->get_ptr<const std::string*>();
+    if (s == nullptr) return Fail(ErrorCode::kMalformed, "jwk: \"use\" is not a string");
+    if (*s != "sig") return Fail(ErrorCode::kInvalidKey, "jwk: \"use\" is not \"sig\"");
+  }
+  return Ok();
+}
+
+}  // namespace
+
 std::string_view JwsAlgorithmName(JwsAlgorithm alg) {
-  return alg == JwsAlgorithm::kEdDSA ? "EdDSA" : "ES256";
+  switch (alg) {
+    case JwsAlgorithm::kEdDSA:
+      return "EdDSA";
+    case JwsAlgorithm::kES256:
+      return "ES256";
+  }
+  return "unknown";
 }
-Result<JwsAlgorithm> ParseJwsAlgorithm(std::string_view) {
-  return Fail(ErrorCode::kInternal, "unimplemented");
+
+Result<JwsAlgorithm> ParseJwsAlgorithm(std::string_view name) {
+  if (name == "EdDSA") return JwsAlgorithm::kEdDSA;
+  if (name == "ES256") return JwsAlgorithm::kES256;
+  return Fail(ErrorCode::kUnsupported, "jws: unsupported algorithm");
 }
-PublicJwk::PublicJwk(Key key) : key_(std::move(key)) {}
-Result<PublicJwk> PublicJwk::FromJson(const nlohmann::json&) {
-  return Fail(ErrorCode::kInternal, "unimplemented");
+
+PublicJwk::PublicJwk(Key key) : key_(std::move(key)) {
+  // RFC 7638 §3.2: required members only, lexicographic order, no whitespace. The
+  // values are base64url, so no JSON escaping is ever needed.
+  std::string canonical;
+  if (const auto* ed = std::get_if<crypto::Ed25519PublicKey>(&key_)) {
+    canonical = R"({"crv":"Ed25519","kty":"OKP","x":")" + Base64UrlEncode(ed->bytes()) + "\"}";
+  } else {
+    const auto& ec = std::get<crypto::P256PublicKey>(key_);
+    canonical = R"({"crv":"P-256","kty":"EC","x":")" + Base64UrlEncode(ec.x()) +
+                R"(","y":")" + Base64UrlEncode(ec.y()) + "\"}";
+  }
+  thumbprint_ = Base64UrlEncode(crypto::Sha256(canonical));
 }
+
+Result<PublicJwk> PublicJwk::FromJson(const nlohmann::json& jwk) {
+  if (!jwk.is_object()) return Fail(ErrorCode::kMalformed, "jwk: not a JSON object");
+  for (const std::string_view member : kPrivateMembers) {
+    if (jwk.contains(member)) {
+      return Fail(ErrorCode::kInvalidKey,
+                  "jwk: private key member \"" + std::string(member) + "\" is not allowed");
+    }
+  }
+  NOTME_TRY(const std::string_view kty, RequiredString(jwk, "kty"));
+  NOTME_TRY(const std::string_view crv, RequiredString(jwk, "crv"));
+  if (kty == "OKP") {
+    if (crv != "Ed25519") return Fail(ErrorCode::kUnsupported, "jwk: unsupported OKP curve");
+    NOTME_TRY_VOID(CheckOptionalMembers(jwk, JwsAlgorithm::kEdDSA));
+    NOTME_TRY(const auto x, DecodeCoordinate(jwk, "x", crypto::Ed25519PublicKey::kSize));
+    auto key = crypto::Ed25519PublicKey::FromBytes(x);
+    if (!key) return Fail(ErrorCode::kInvalidKey, "jwk: " + key.error().message());
+    return PublicJwk(*key);
+  }
+  if (kty == "EC") {
+    if (crv != "P-256") return Fail(ErrorCode::kUnsupported, "jwk: unsupported EC curve");
+    NOTME_TRY_VOID(CheckOptionalMembers(jwk, JwsAlgorithm::kES256));
+    NOTME_TRY(const auto x, DecodeCoordinate(jwk, "x", crypto::P256PublicKey::kCoordinateSize));
+    NOTME_TRY(const auto y, DecodeCoordinate(jwk, "y", crypto::P256PublicKey::kCoordinateSize));
+    auto key = crypto::P256PublicKey::FromCoordinates(x, y);
+    if (!key) return Fail(ErrorCode::kInvalidKey, "jwk: " + key.error().message());
+    return PublicJwk(std::move(*key));
+  }
+  return Fail(ErrorCode::kUnsupported, "jwk: unsupported key type");
+}
+
 PublicJwk PublicJwk::FromEd25519(const crypto::Ed25519PublicKey& key) { return PublicJwk(key); }
 PublicJwk PublicJwk::FromP256(const crypto::P256PublicKey& key) { return PublicJwk(key); }
+
 JwsAlgorithm PublicJwk::algorithm() const {
-  return key_.index() == 0 ? JwsAlgorithm::kEdDSA : JwsAlgorithm::kES256;
+  return std::holds_alternative<crypto::Ed25519PublicKey>(key_) ? JwsAlgorithm::kEdDSA
+                                                                : JwsAlgorithm::kES256;
 }
-nlohmann::json PublicJwk::ToJson() const { return {}; }
+
+nlohmann::json PublicJwk::ToJson() const {
+  if (const auto* ed = ed25519()) {
+    return {{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", Base64UrlEncode(ed->bytes())}};
+  }
+  const auto& ec = std::get<crypto::P256PublicKey>(key_);
+  return {{"kty", "EC"},
+          {"crv", "P-256"},
+          {"x", Base64UrlEncode(ec.x())},
+          {"y", Base64UrlEncode(ec.y())}};
+}
+
 const crypto::Ed25519PublicKey* PublicJwk::ed25519() const {
   return std::get_if<crypto::Ed25519PublicKey>(&key_);
 }
+
 const crypto::P256PublicKey* PublicJwk::p256() const {
   return std::get_if<crypto::P256PublicKey>(&key_);
 }
-Result<void> PublicJwk::VerifySignature(std::string_view, std::span<const uint8_t>) const {
-  return Fail(ErrorCode::kInternal, "unimplemented");
+
+Result<void> PublicJwk::VerifySignature(std::string_view signing_input,
+                                        std::span<const uint8_t> signature) const {
+  if (const auto* ed = ed25519()) {
+    auto sig = crypto::Ed25519Signature::FromBytes(signature);
+    if (!sig) return Fail(ErrorCode::kMalformed, "jws: Ed25519 signature must be 64 bytes");
+    return crypto::Ed25519Verify(*ed, signing_input, *sig);
+  }
+  return std::get<crypto::P256PublicKey>(key_).VerifyEs256(signing_input, signature);
 }
+
 }  // namespace notme::jose

@@ -99,7 +99,6 @@ class VerifiedJws {
                                            const ExpectedHeader&);
   friend Result<VerifiedJws> VerifyCompact(std::string_view, const KeySet&,
                                            const ExpectedHeader&);
-  friend class DpopValidator;
   nlohmann::json header_;
   std::string payload_;
   std::string kid_;
