@@ -1,0 +1,33 @@
+#include "proxy/proxy_endpoints.h"
+
+namespace notme::proxy {
+
+void RegisterProxyEndpoints(httplib::Server& server, const ProxyService& service,
+                            CallerResolver resolve) {
+  // [\s\S] rather than '.': httplib matches the decoded path, and a decoded CR/LF must
+  // still reach the handler to be refused there (and audited) instead of a bare 404.
+  static const std::string kPattern = R"(/r/[\s\S]*)";
+  auto plain = [&service, resolve](const httplib::Request& req, httplib::Response& res) {
+    auto caller = resolve(req);
+    if (!caller) return SetProxyError(res, caller.error());
+    service.Handle(*caller, req, res, nullptr);
+  };
+  auto streamed = [&service, resolve](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) {
+    auto caller = resolve(req);
+    if (!caller) {
+      SetProxyError(res, caller.error());
+      res.set_header("Connection", "close");
+      return;
+    }
+    service.Handle(*caller, req, res, &reader);
+  };
+  server.Get(kPattern, plain);
+  server.Options(kPattern, plain);
+  server.Post(kPattern, streamed);
+  server.Put(kPattern, streamed);
+  server.Patch(kPattern, streamed);
+  server.Delete(kPattern, streamed);
+}
+
+}  // namespace notme::proxy

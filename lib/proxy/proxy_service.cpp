@@ -1,0 +1,292 @@
+#include "proxy/proxy_service.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "proxy/address_policy.h"
+#include "proxy/header_policy.h"
+#include "proxy/proxy_path.h"
+
+namespace notme::proxy {
+namespace {
+
+constexpr size_t kResponseChunk = 64 * 1024;
+
+int64_t MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+// The secret must be sendable inside one header value (RFC 9110 §5.5: visible ASCII,
+// space, tab); anything else could split the header or be mangled by the upstream.
+bool IsHeaderSafe(std::span<const uint8_t> s) {
+  return std::all_of(s.begin(), s.end(), [](uint8_t c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
+}
+
+// Renders the injected header value. The returned string holds the secret: callers wipe
+// it (sodium_memzero) as soon as it has been handed to the exchange.
+Result<std::string> RenderInjection(const Injection& inj, const crypto::SecretBytes& secret,
+                                    const std::string& secret_name) {
+  return secret.RevealForCrypto([&](std::span<const uint8_t> s) -> Result<std::string> {
+    if (s.empty() || !IsHeaderSafe(s)) {
+      return Fail(ErrorCode::kConfig, "secret '" + secret_name +
+                                          "' cannot be sent in a header (empty or contains "
+                                          "control/non-ASCII characters)");
+    }
+    if (inj.kind == Injection::Kind::kHeader) {
+      std::string v;
+      v.reserve(inj.value_prefix.size() + s.size() + inj.value_suffix.size());
+      v.append(inj.value_prefix);
+      v.append(reinterpret_cast<const char*>(s.data()), s.size());
+      v.append(inj.value_suffix);
+      return v;
+    }
+    // RFC 7617: base64(user ":" password).
+    std::string plain = inj.basic_user + ":";
+    plain.append(reinterpret_cast<const char*>(s.data()), s.size());
+    std::string b64(sodium_base64_ENCODED_LEN(plain.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(plain.data()),
+                      plain.size(), sodium_base64_VARIANT_ORIGINAL);
+    sodium_memzero(plain.data(), plain.size());
+    b64.resize(std::strlen(b64.c_str()));
+    std::string v = "Basic " + b64;
+    sodium_memzero(b64.data(), b64.size());
+    return v;
+  });
+}
+
+void WipeString(std::string& s) {
+  sodium_memzero(s.data(), s.size());
+  s.clear();
+}
+
+}  // namespace
+
+struct ProxyService::Prepared {
+  ProxyTarget target;
+  httplib::Headers headers;
+  RequestFraming framing;
+  ResolvedAddress address;
+};
+
+int ProxyHttpStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidRequest:
+    case ErrorCode::kMalformed:
+    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kInvalidToken:
+    case ErrorCode::kInvalidDpopProof:
+    case ErrorCode::kExpired: return 401;
+    case ErrorCode::kPermissionDenied:
+    case ErrorCode::kInvalidScope: return 403;
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kUnsupported: return 405;
+    case ErrorCode::kTooLarge: return 414;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kTimeout: return 504;
+    default: return 502;
+  }
+}
+
+void SetProxyError(httplib::Response& res, const Error& error) {
+  res.status = ProxyHttpStatus(error.code());
+  nlohmann::json j = {{"error", std::string(ErrorCodeName(error.code()))},
+                      {"error_description", error.message()}};
+  res.set_content(j.dump(), "application/json");
+}
+
+ProxyService::ProxyService(const RouteStore& routes, SecretLookup secrets, ProxyAuditSink audit,
+                           ForwarderOptions options)
+    : routes_(routes), secrets_(std::move(secrets)), audit_(std::move(audit)), options_(options) {}
+
+bool ProxyService::MayUse(const ProxyCaller& caller, const Route& route) {
+  if (caller.is_human) return true;
+  return std::find(caller.scopes.begin(), caller.scopes.end(), route.scope) != caller.scopes.end();
+}
+
+bool ProxyService::IsGitSmartHttp(const std::string& method, const std::vector<std::string>& segments,
+                                  const std::string& query) {
+  if (segments.empty()) return false;
+  const std::string& last = segments.back();
+  if (method == "POST") return last == "git-upload-pack" || last == "git-receive-pack";
+  if (method == "GET" && segments.size() >= 2 && segments[segments.size() - 2] == "info" &&
+      last == "refs") {
+    return query == "service=git-upload-pack" || query == "service=git-receive-pack";
+  }
+  return false;
+}
+
+void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req,
+                          httplib::Response& res, const httplib::ContentReader* body) const {
+  auto start = std::chrono::steady_clock::now();
+  ProxyAuditRecord record;
+  record.principal = caller.principal;
+  record.method = req.method;
+  bool audit_deferred = false;
+
+  auto refuse = [&](const Error& e) {
+    SetProxyError(res, e);
+    // An unread request body must not be taken for the next request on this connection.
+    res.set_header("Connection", "close");
+    record.status = res.status;
+    record.error = std::string(ErrorCodeName(e.code()));
+  };
+
+  auto run = [&]() -> Result<void> {
+    Prepared p;
+    NOTME_TRY(p.target, ParseProxyTarget(req.target));
+    record.route = p.target.route;
+    record.path = p.target.rest;
+    auto route = routes_.Find(p.target.route);
+    if (!route || !MayUse(caller, *route)) {
+      // An agent learns nothing about routes it may not use.
+      if (!caller.is_human) return Fail(ErrorCode::kPermissionDenied, "route not available to this caller");
+      return Fail(ErrorCode::kNotFound, "no route '" + p.target.route + "'");
+    }
+    if (caller.git_only && !IsGitSmartHttp(req.method, p.target.segments, p.target.query)) {
+      return Fail(ErrorCode::kPermissionDenied, "HTTP Basic credentials are accepted only for git");
+    }
+    if (!route->allow_methods.empty() &&
+        std::find(route->allow_methods.begin(), route->allow_methods.end(), req.method) ==
+            route->allow_methods.end()) {
+      return Fail(ErrorCode::kUnsupported, "method not allowed on this route");
+    }
+    if (!route->allow_paths.empty()) {
+      bool allowed = std::any_of(route->allow_paths.begin(), route->allow_paths.end(), [&](const std::string& prefix) {
+        auto segs = CheckPath(prefix);
+        return segs && PathHasPrefix(p.target.segments, *segs);
+      });
+      if (!allowed) return Fail(ErrorCode::kPermissionDenied, "path not allowed on this route");
+    }
+    NOTME_TRY(auto filtered, FilterRequestHeaders(req.headers, route->injection.HeaderName()));
+    p.headers = std::move(filtered.first);
+    p.framing = filtered.second;
+    // Compression is negotiated between the caller and the daemon (httplib's server
+    // compresses for the caller); asking the upstream for identity avoids double encoding.
+    p.headers.erase("Accept-Encoding");
+    NOTME_TRY(p.address, ResolveUpstream(route->upstream.host, route->allow_loopback));
+    return Forward(caller, *route, p, req, res, body, record, start, audit_deferred);
+  };
+
+  if (auto r = run(); !r) refuse(r.error());
+  if (!audit_deferred) {
+    record.status = res.status;
+    record.duration_ms = MillisSince(start);
+    if (audit_) audit_(record);
+  }
+}
+
+Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, const Prepared& p,
+                                   const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader* body, ProxyAuditRecord& record,
+                                   std::chrono::steady_clock::time_point start,
+                                   bool& audit_deferred) const {
+  auto secret = secrets_(route.secret);
+  if (!secret) {
+    if (secret.error().code() == ErrorCode::kNotFound) {
+      return Fail(ErrorCode::kUnavailable, "secret '" + route.secret + "' is not in the keyring");
+    }
+    return Fail(ErrorCode::kUnavailable, "keyring: " + secret.error().message());
+  }
+  NOTME_TRY(std::string rendered, RenderInjection(route.injection, *secret, route.secret));
+
+  UpstreamRequest up;
+  up.method = req.method;
+  up.path = route.upstream.base_path + p.target.rest;
+  if (up.path.empty()) up.path = "/";
+  if (p.target.has_query) up.path += "?" + p.target.query;
+  up.headers = p.headers;
+  up.headers.emplace(route.injection.HeaderName(), rendered);
+  up.framing = p.framing;
+  auto ex = UpstreamExchange::Start(route.upstream, p.address, route.ca_file, std::move(up), options_);
+
+  if (p.framing.has_body()) {
+    bool ok = true;
+    if (body != nullptr) {
+      ok = (*body)([&](const char* data, size_t n) { return ex->WriteRequestBody(data, n); });
+    } else {
+      ok = ex->WriteRequestBody(req.body.data(), req.body.size());
+    }
+    if (ok) {
+      ex->FinishRequestBody();
+    } else {
+      res.set_header("Connection", "close");
+    }
+  }
+  auto head = ex->WaitForHead();
+  if (!head) {
+    ex->Abort();
+    (void)ex->Join();
+    WipeString(rendered);
+    return Fail(head.error());
+  }
+
+  res.status = head->status;
+  httplib::Headers out;
+  secret->RevealForCrypto([&](std::span<const uint8_t> s) {
+    std::string_view raw(reinterpret_cast<const char*>(s.data()), s.size());
+    out = FilterResponseHeaders(head->headers, {raw, std::string_view(rendered)});
+  });
+  WipeString(rendered);
+  std::string content_type = head->headers.count("Content-Type") ? head->headers.find("Content-Type")->second : "";
+  for (auto& h : out) res.headers.emplace(h);
+  record.request_bytes = ex->request_bytes();
+
+  if (!head->has_body) {
+    if (req.method == "HEAD" && head->content_length) {
+      res.set_header("Content-Length", std::to_string(*head->content_length));
+    }
+    ex->Abort();  // nothing more to read; ends a keep-alive read at once
+    (void)ex->Join();
+    record.response_bytes = ex->response_bytes();
+    return Ok();
+  }
+
+  audit_deferred = true;
+  record.status = head->status;
+  auto releaser = [ex, record, start, audit = audit_](bool success) mutable {
+    if (!success) ex->Abort();
+    auto joined = ex->Join();
+    record.request_bytes = ex->request_bytes();
+    record.response_bytes = ex->response_bytes();
+    record.duration_ms = MillisSince(start);
+    if (!joined) {
+      record.error = std::string(ErrorCodeName(joined.error().code()));
+    } else if (!success) {
+      record.error = "caller_disconnected";
+    }
+    if (audit) audit(record);
+  };
+  if (head->content_length && req.ranges.empty()) {
+    res.set_content_provider(
+        static_cast<size_t>(*head->content_length), content_type,
+        [ex](size_t, size_t length, httplib::DataSink& sink) {
+          std::string buf;
+          if (ex->ReadResponseBody(buf, std::min(length, kResponseChunk)) != BytePipe::ReadStatus::kData) {
+            return false;
+          }
+          return sink.write(buf.data(), buf.size());
+        },
+        releaser);
+  } else {
+    res.set_chunked_content_provider(
+        content_type,
+        [ex](size_t, httplib::DataSink& sink) {
+          std::string buf;
+          switch (ex->ReadResponseBody(buf, kResponseChunk)) {
+            case BytePipe::ReadStatus::kData: return sink.write(buf.data(), buf.size());
+            case BytePipe::ReadStatus::kEof: sink.done(); return true;
+            case BytePipe::ReadStatus::kAborted: return false;
+          }
+          return false;
+        },
+        releaser);
+  }
+  if (content_type.empty()) res.headers.erase("Content-Type");
+  return Ok();
+}
+
+}  // namespace notme::proxy

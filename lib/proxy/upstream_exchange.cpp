@@ -1,0 +1,212 @@
+#include "proxy/upstream_exchange.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace notme::proxy {
+namespace {
+
+// 64 KiB matches the chunk size the pipes hand over; larger reads buy nothing.
+constexpr size_t kChunk = 64 * 1024;
+
+std::string ErrorText(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection: return "cannot connect to the upstream";
+    case httplib::Error::SSLConnection: return "TLS handshake with the upstream failed";
+    case httplib::Error::SSLServerVerification: return "upstream certificate verification failed";
+    case httplib::Error::Read: return "reading from the upstream failed or timed out";
+    case httplib::Error::Write: return "writing to the upstream failed or timed out";
+    case httplib::Error::Canceled: return "the exchange was cancelled";
+    case httplib::Error::ConnectionTimeout: return "connecting to the upstream timed out";
+    default: return "upstream exchange failed (" + httplib::to_string(e) + ")";
+  }
+}
+
+ErrorCode CodeFor(httplib::Error e) {
+  return e == httplib::Error::ConnectionTimeout ? ErrorCode::kTimeout : ErrorCode::kUpstream;
+}
+
+std::optional<uint64_t> ContentLengthOf(const httplib::Headers& h) {
+  auto it = h.find("Content-Length");
+  if (it == h.end()) return std::nullopt;
+  uint64_t n = 0;
+  const std::string& v = it->second;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+void Wipe(httplib::Headers& headers) {
+  for (auto& [name, value] : headers) sodium_memzero(value.data(), value.size());
+}
+
+}  // namespace
+
+std::shared_ptr<UpstreamExchange> UpstreamExchange::Start(const UpstreamUrl& url,
+                                                          const ResolvedAddress& addr,
+                                                          const std::string& ca_file,
+                                                          UpstreamRequest request,
+                                                          const ForwarderOptions& options) {
+  std::shared_ptr<UpstreamExchange> ex(new UpstreamExchange(options.pipe_capacity));
+  // The thread uses `this` only until Join(), which every owner calls (or the destructor
+  // does, on the owner's thread), so it never keeps the exchange alive by itself.
+  ex->thread_ = std::thread(&UpstreamExchange::Run, ex.get(), url, addr, ca_file,
+                            std::move(request), options);
+  return ex;
+}
+
+UpstreamExchange::~UpstreamExchange() {
+  if (thread_.joinable()) {
+    Abort();
+    thread_.join();
+  }
+}
+
+bool UpstreamExchange::WriteRequestBody(const char* data, size_t n) {
+  return request_pipe_.Write(data, n);
+}
+
+void UpstreamExchange::FinishRequestBody() { request_pipe_.Finish(); }
+
+BytePipe::ReadStatus UpstreamExchange::ReadResponseBody(std::string& out, size_t max) {
+  return response_pipe_.Read(out, max);
+}
+
+void UpstreamExchange::Abort() {
+  request_pipe_.Abort();
+  response_pipe_.Abort();
+}
+
+Result<void> UpstreamExchange::Join() {
+  {
+    MutexLock lock(&mu_);
+    if (joined_) return error_ ? Fail(*error_) : Ok();
+    joined_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  MutexLock lock(&mu_);
+  if (error_) return Fail(*error_);
+  return Ok();
+}
+
+Result<ResponseHead> UpstreamExchange::WaitForHead() {
+  MutexLock lock(&mu_);
+  while (!head_ && !error_) head_cv_.wait(mu_);
+  if (head_) return *head_;
+  return Fail(*error_);
+}
+
+void UpstreamExchange::PublishHead(ResponseHead head) {
+  MutexLock lock(&mu_);
+  if (head_ || error_) return;
+  head_ = std::move(head);
+  head_cv_.notify_all();
+}
+
+void UpstreamExchange::PublishError(Error error) {
+  MutexLock lock(&mu_);
+  if (!error_) error_ = std::move(error);
+  head_cv_.notify_all();
+}
+
+void UpstreamExchange::Run(UpstreamUrl url, ResolvedAddress addr, std::string ca_file,
+                           UpstreamRequest request, ForwarderOptions options) {
+  std::unique_ptr<httplib::ClientImpl> cli;
+  if (url.scheme == "https") {
+    auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port);
+    ssl->enable_server_certificate_verification(true);
+    if (!ca_file.empty()) ssl->set_ca_cert_path(ca_file);
+    cli = std::move(ssl);
+  } else {
+    cli = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+  }
+  // Connect to the checked address only: no second DNS lookup between check and use.
+  cli->set_hostname_addr_map({{url.host, addr.ip}});
+  cli->set_follow_location(false);
+  cli->set_decompress(false);
+  cli->set_compress(false);
+  cli->set_keep_alive(false);
+  cli->set_url_encode(false);
+  cli->set_connection_timeout(options.connect_timeout);
+  cli->set_read_timeout(options.read_timeout);
+  cli->set_write_timeout(options.write_timeout);
+
+  httplib::Request req;
+  req.method = request.method;
+  req.path = request.path;
+  req.headers = std::move(request.headers);
+  req.headers.emplace("Host", url.Authority());
+  bool head_request = request.method == "HEAD";
+  if (request.framing.has_body()) {
+    if (request.framing.content_length) {
+      req.content_length_ = static_cast<size_t>(*request.framing.content_length);
+      req.content_provider_ = [this](size_t, size_t length, httplib::DataSink& sink) {
+        std::string buf;
+        if (request_pipe_.Read(buf, std::min(length, kChunk)) != BytePipe::ReadStatus::kData) {
+          return false;  // EOF before Content-Length bytes, or aborted
+        }
+        request_bytes_ += buf.size();
+        return sink.write(buf.data(), buf.size());
+      };
+    } else {
+      req.is_chunked_content_provider_ = true;
+      req.headers.emplace("Transfer-Encoding", "chunked");
+      req.content_provider_ = [this](size_t, size_t, httplib::DataSink& sink) {
+        std::string buf;
+        switch (request_pipe_.Read(buf, kChunk)) {
+          case BytePipe::ReadStatus::kData:
+            request_bytes_ += buf.size();
+            return sink.write(buf.data(), buf.size());
+          case BytePipe::ReadStatus::kEof:
+            sink.done();
+            return true;
+          case BytePipe::ReadStatus::kAborted:
+            return false;
+        }
+        return false;
+      };
+    }
+  } else {
+    // Nothing to read from the caller; make sure a stray writer never blocks.
+    request_pipe_.Abort();
+  }
+  auto make_head = [head_request](const httplib::Response& r) {
+    ResponseHead head;
+    head.status = r.status;
+    head.headers = r.headers;
+    head.content_length = ContentLengthOf(r.headers);
+    bool bodiless = head_request || r.status < 200 || r.status == 204 || r.status == 304 ||
+                    head.content_length == uint64_t{0};
+    head.has_body = !bodiless;
+    return head;
+  };
+  req.response_handler = [this, &make_head](const httplib::Response& r) {
+    PublishHead(make_head(r));
+    return true;
+  };
+  req.content_receiver = [this](const char* data, size_t n, uint64_t, uint64_t) {
+    response_bytes_ += n;
+    return response_pipe_.Write(data, n);
+  };
+
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  bool ok = cli->send(req, res, err);
+  // The injected credential sat in these strings; httplib's own copies are freed when
+  // send returns (docs/proxy.md "Where the secret lives").
+  Wipe(req.headers);
+  request_pipe_.Abort();
+  if (ok) {
+    // httplib skips response_handler for HEAD and 204 answers: publish the head here
+    // (a no-op when it was published already).
+    PublishHead(make_head(res));
+    response_pipe_.Finish();
+  } else {
+    response_pipe_.Abort();
+    PublishError(Error(CodeFor(err), ErrorText(err)));
+  }
+}
+
+}  // namespace notme::proxy

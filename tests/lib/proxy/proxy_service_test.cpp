@@ -1,0 +1,410 @@
+// End-to-end: a real httplib client → a front server running ProxyService → real loopback
+// upstreams (plain HTTP and TLS with a CA made by the openssl CLI).
+#include "proxy/proxy_service.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "proxy/proxy_endpoints.h"
+
+namespace notme::proxy {
+namespace {
+
+constexpr char kSecret[] = "s3cret-upstream-token";
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/notme-proxy-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+bool Authorized(const httplib::Request& req) {
+  return req.get_header_value("Authorization") == std::string("Bearer ") + kSecret;
+}
+
+// The upstream: accepts only the real secret, and misbehaves on request.
+void SetUpUpstream(httplib::Server& up, std::atomic<int>& stolen) {
+  up.Get("/api/hello", [](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req)) {
+      res.status = 401;
+      return;
+    }
+    res.set_content("hello " + req.get_header_value("X-Caller-Note") + " q=" + req.get_param_value("q"),
+                    "text/plain");
+  });
+  up.Get("/api/echo", [](const httplib::Request& req, httplib::Response& res) {
+    std::string all;
+    for (const auto& [k, v] : req.headers) all += k + ": " + v + "\n";
+    res.set_header("X-Echo-Authorization", req.get_header_value("Authorization"));
+    res.set_header("Set-Cookie", "session=upstream");
+    res.set_content(all, "text/plain");
+  });
+  up.Post("/api/upload", [](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+    if (!Authorized(req)) {
+      res.status = 401;
+      return;
+    }
+    size_t total = 0;
+    unsigned sum = 0;
+    reader([&](const char* d, size_t n) {
+      total += n;
+      for (size_t i = 0; i < n; ++i) sum += static_cast<unsigned char>(d[i]);
+      return true;
+    });
+    res.set_content(std::to_string(total) + ":" + std::to_string(sum), "text/plain");
+  });
+  up.Get("/api/big", [](const httplib::Request& req, httplib::Response& res) {
+    size_t n = std::stoul(req.get_param_value("n"));
+    res.set_content_provider(n, "application/octet-stream",
+                             [](size_t offset, size_t length, httplib::DataSink& sink) {
+                               std::string chunk(std::min<size_t>(length, 32768), '\0');
+                               for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>((offset + i) % 251);
+                               return sink.write(chunk.data(), chunk.size());
+                             });
+  });
+  up.Get("/api/sse", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("text/event-stream", [](size_t offset, httplib::DataSink& sink) {
+      if (offset >= 3 * 13) {
+        sink.done();
+        return true;
+      }
+      std::string ev = "data: ev-" + std::to_string(offset / 13) + "\n\n\n";
+      ev.resize(13, '\n');
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      return sink.write(ev.data(), ev.size());
+    });
+  });
+  up.Get("/api/redirect", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_redirect("http://127.0.0.1:" + req.get_param_value("port") + "/steal", 302);
+  });
+  up.Get("/steal", [&stolen](const httplib::Request&, httplib::Response& res) {
+    ++stolen;
+    res.set_content("stolen", "text/plain");
+  });
+  up.Delete("/api/item", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+  up.Get("/api/allowed/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  up.Get("/api/allowedx", [](const httplib::Request&, httplib::Response& res) { res.set_content("bad", "text/plain"); });
+}
+
+struct Fixture {
+  Fixture() {
+    SetUpUpstream(upstream, stolen);
+    up_port = upstream.bind_to_any_port("127.0.0.1");
+    up_thread = std::thread([this] { upstream.listen_after_bind(); });
+    store = RouteStore::Open(dir.path).value();
+    AddRoute("api", "http://127.0.0.1:" + std::to_string(up_port) + "/api", true, {}, {});
+    AddRoute("strict", "http://127.0.0.1:" + std::to_string(up_port) + "/api", true, {"GET"}, {"/allowed"});
+    RouteSpec noloop;
+    noloop.name = "noloop";
+    noloop.upstream = "https://127.0.0.1:" + std::to_string(up_port);
+    noloop.secret = "tok";
+    REQUIRE(store->Add(ValidateRouteSpec(noloop, 1).value()).has_value());
+    RouteSpec missing;
+    missing.name = "nosecret";
+    missing.upstream = "http://127.0.0.1:" + std::to_string(up_port) + "/api";
+    missing.secret = "absent";
+    missing.allow_loopback = true;
+    REQUIRE(store->Add(ValidateRouteSpec(missing, 1).value()).has_value());
+
+    service = std::make_unique<ProxyService>(
+        *store,
+        [](const std::string& name) -> Result<crypto::SecretBytes> {
+          if (name != "tok") return Fail(ErrorCode::kNotFound, "no such secret");
+          std::string v = kSecret;
+          return crypto::SecretBytes::CopyFrom(std::span(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
+        },
+        [this](const ProxyAuditRecord& r) {
+          std::lock_guard lock(audit_mu);
+          audit.push_back(r);
+        },
+        ForwarderOptions{});
+    RegisterProxyEndpoints(front, *service, [this](const httplib::Request&) -> Result<ProxyCaller> {
+      std::lock_guard lock(caller_mu);
+      return caller;
+    });
+    front_port = front.bind_to_any_port("127.0.0.1");
+    front_thread = std::thread([this] { front.listen_after_bind(); });
+    SetCaller({"human", true, {}, false});
+  }
+  ~Fixture() {
+    front.stop();
+    upstream.stop();
+    front_thread.join();
+    up_thread.join();
+  }
+  void AddRoute(const std::string& name, const std::string& url, bool loopback,
+                std::vector<std::string> methods, std::vector<std::string> paths) {
+    RouteSpec s;
+    s.name = name;
+    s.upstream = url;
+    s.secret = "tok";
+    s.allow_loopback = loopback;
+    s.allow_methods = std::move(methods);
+    s.allow_paths = std::move(paths);
+    REQUIRE(store->Add(ValidateRouteSpec(s, 1).value()).has_value());
+  }
+  void SetCaller(ProxyCaller c) {
+    std::lock_guard lock(caller_mu);
+    caller = std::move(c);
+  }
+  httplib::Client Client() {
+    httplib::Client c("127.0.0.1", front_port);
+    c.set_read_timeout(std::chrono::seconds(10));
+    return c;
+  }
+  std::vector<ProxyAuditRecord> Audit() {
+    // The audit of a streamed response is written after the body; give it a moment.
+    for (int i = 0; i < 100; ++i) {
+      {
+        std::lock_guard lock(audit_mu);
+        if (!audit.empty()) return audit;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return {};
+  }
+
+  TempDir dir;
+  httplib::Server upstream;
+  httplib::Server front;
+  int up_port = 0;
+  int front_port = 0;
+  std::thread up_thread, front_thread;
+  std::unique_ptr<RouteStore> store;
+  std::unique_ptr<ProxyService> service;
+  std::atomic<int> stolen{0};
+  std::mutex caller_mu;
+  ProxyCaller caller;
+  std::mutex audit_mu;
+  std::vector<ProxyAuditRecord> audit;
+};
+
+}  // namespace
+
+TEST_SUITE("ProxyService") {
+  TEST_CASE("a GET is forwarded with the secret injected and the query kept") {
+    Fixture f;
+    auto c = f.Client();
+    auto r = c.Get("/r/api/hello?q=1", {{"X-Caller-Note", "hi"}, {"Authorization", "Bearer fake"}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "hello hi q=1");
+    auto audit = f.Audit();
+    REQUIRE(audit.size() == 1);
+    CHECK(audit[0].principal == "human");
+    CHECK(audit[0].route == "api");
+    CHECK(audit[0].method == "GET");
+    CHECK(audit[0].path == "/hello");
+    CHECK(audit[0].status == 200);
+    CHECK(audit[0].response_bytes == 12);
+  }
+
+  TEST_CASE("an upstream echoing headers never shows the secret in response headers") {
+    Fixture f;
+    auto c = f.Client();
+    auto r = c.Get("/r/api/echo", {{"Cookie", "mine=1"}, {"DPoP", "proof"}, {"X-Forwarded-For", "1.2.3.4"}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK_FALSE(r->has_header("X-Echo-Authorization"));
+    CHECK_FALSE(r->has_header("Set-Cookie"));
+    CHECK(r->body.find("mine=1") == std::string::npos);
+    CHECK(r->body.find("proof") == std::string::npos);
+    CHECK(r->body.find("1.2.3.4") == std::string::npos);
+    CHECK(r->body.find("Host: 127.0.0.1:" + std::to_string(f.up_port)) != std::string::npos);
+  }
+
+  TEST_CASE("request bodies stream through with content length and chunked framing") {
+    Fixture f;
+    auto c = f.Client();
+    std::string body(3 * 1024 * 1024 + 17, '\0');
+    unsigned sum = 0;
+    for (size_t i = 0; i < body.size(); ++i) {
+      body[i] = static_cast<char>(i * 7 % 256);
+      sum += static_cast<unsigned char>(body[i]);
+    }
+    auto r = c.Post("/r/api/upload", body, "application/octet-stream");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == std::to_string(body.size()) + ":" + std::to_string(sum));
+    size_t sent = 0;
+    auto chunked = c.Post(
+        "/r/api/upload",
+        [&](size_t, httplib::DataSink& sink) {
+          if (sent >= body.size()) {
+            sink.done();
+            return true;
+          }
+          size_t n = std::min<size_t>(100000, body.size() - sent);
+          sink.write(body.data() + sent, n);
+          sent += n;
+          return true;
+        },
+        "application/octet-stream");
+    REQUIRE(chunked);
+    CHECK(chunked->body == std::to_string(body.size()) + ":" + std::to_string(sum));
+  }
+
+  TEST_CASE("a large response body streams back intact") {
+    Fixture f;
+    auto c = f.Client();
+    size_t n = 10 * 1024 * 1024;
+    size_t got = 0;
+    bool intact = true;
+    auto r = c.Get("/r/api/big?n=" + std::to_string(n), [&](const char* d, size_t len) {
+      for (size_t i = 0; i < len; ++i) intact = intact && static_cast<unsigned char>(d[i]) == (got + i) % 251;
+      got += len;
+      return true;
+    });
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(got == n);
+    CHECK(intact);
+  }
+
+  TEST_CASE("server-sent events arrive as the upstream sends them") {
+    Fixture f;
+    auto c = f.Client();
+    std::string all;
+    auto r = c.Get("/r/api/sse", [&](const char* d, size_t n) {
+      all.append(d, n);
+      return true;
+    });
+    REQUIRE(r);
+    CHECK(r->get_header_value("Content-Type") == "text/event-stream");
+    CHECK(all.find("data: ev-0") != std::string::npos);
+    CHECK(all.find("data: ev-2") != std::string::npos);
+  }
+
+  TEST_CASE("a redirect to another host is passed back, never followed") {
+    Fixture f;
+    auto c = f.Client();
+    auto r = c.Get("/r/api/redirect?port=" + std::to_string(f.up_port));
+    REQUIRE(r);
+    CHECK(r->status == 302);
+    CHECK(r->get_header_value("Location") == "http://127.0.0.1:" + std::to_string(f.up_port) + "/steal");
+    CHECK(f.stolen.load() == 0);
+  }
+
+  TEST_CASE("a 204 answer has no body and is audited") {
+    Fixture f;
+    auto c = f.Client();
+    auto r = c.Delete("/r/api/item");
+    REQUIRE(r);
+    CHECK(r->status == 204);
+    CAPTURE(r->body);
+    CHECK(f.Audit().at(0).status == 204);
+  }
+
+  TEST_CASE("traversal out of the route is refused before any upstream contact") {
+    Fixture f;
+    auto c = f.Client();
+    for (const char* p : {"/r/api/%2e%2e/steal", "/r/api/..%2fsteal", "/r/api/a/%2E%2E/%2E%2E/steal",
+                          "/r/api/%252e%252e/steal", "/r/api/..;/steal", "/r/api/x%5c..%5csteal"}) {
+      CAPTURE(p);
+      auto r = c.Get(p);
+      REQUIRE(r);
+      CHECK(r->status >= 400);
+      CHECK(r->status < 500);
+    }
+    CHECK(f.stolen.load() == 0);
+  }
+
+  TEST_CASE("allow-method and allow-path limit a route on segment boundaries") {
+    Fixture f;
+    auto c = f.Client();
+    auto ok = c.Get("/r/strict/allowed/x");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    auto sibling = c.Get("/r/strict/allowedx");
+    REQUIRE(sibling);
+    CHECK(sibling->status == 403);
+    auto post = c.Post("/r/strict/allowed/x", "x", "text/plain");
+    REQUIRE(post);
+    CHECK(post->status == 405);
+  }
+
+  TEST_CASE("an agent without the route's scope is refused and learns nothing") {
+    Fixture f;
+    f.SetCaller({"bot", false, {"route:other"}, false});
+    auto c = f.Client();
+    auto r = c.Get("/r/api/hello");
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    auto unknown = c.Get("/r/nosuch/hello");
+    REQUIRE(unknown);
+    CHECK(unknown->status == 403);
+    auto audit = f.Audit();
+    REQUIRE_FALSE(audit.empty());
+    CHECK(audit[0].principal == "bot");
+    CHECK(audit[0].error == "permission_denied");
+  }
+
+  TEST_CASE("an agent holding the route's scope is forwarded") {
+    Fixture f;
+    f.SetCaller({"bot", false, {"route:api"}, false});
+    auto c = f.Client();
+    auto r = c.Get("/r/api/hello");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+
+  TEST_CASE("a git-only caller may use only git smart-HTTP requests") {
+    Fixture f;
+    f.SetCaller({"bot", false, {"route:api"}, true});
+    auto c = f.Client();
+    auto r = c.Get("/r/api/hello");
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    CHECK(ProxyService::IsGitSmartHttp("GET", {"repo.git", "info", "refs"}, "service=git-upload-pack"));
+    CHECK(ProxyService::IsGitSmartHttp("POST", {"repo.git", "git-receive-pack"}, ""));
+    CHECK_FALSE(ProxyService::IsGitSmartHttp("GET", {"repo.git", "info", "refs"}, "service=x"));
+  }
+
+  TEST_CASE("an upstream resolving to loopback is refused without allow-loopback") {
+    Fixture f;
+    auto c = f.Client();
+    auto r = c.Get("/r/noloop/x");
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    CHECK(r->body.find("allow-loopback") != std::string::npos);
+  }
+
+  TEST_CASE("a missing secret is a 503 naming the secret, not its value") {
+    Fixture f;
+    auto c = f.Client();
+    auto r = c.Get("/r/nosecret/hello");
+    REQUIRE(r);
+    CHECK(r->status == 503);
+    CHECK(r->body.find("absent") != std::string::npos);
+  }
+
+  TEST_CASE("header smuggling is refused") {
+    Fixture f;
+    auto c = f.Client();
+    auto te = c.Get("/r/api/hello", {{"Transfer-Encoding", "gzip"}});
+    REQUIRE(te);
+    CHECK(te->status == 400);
+  }
+
+  TEST_CASE("an unreachable upstream is a 502") {
+    Fixture f;
+    // Port 1 on loopback: nothing listens there in a test environment (refused at once).
+    f.AddRoute("dead", "http://127.0.0.1:1", true, {}, {});
+    auto c = f.Client();
+    auto r = c.Get("/r/dead/x");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+  }
+}
+
+}  // namespace notme::proxy
