@@ -193,10 +193,10 @@ Result<void> AuditLog::RotateLocked() {
 }
 
 Result<uint64_t> AuditLog::Append(const AuditEvent& event) {
-  if (!event.fields.is_object()) {
+  if (!event.fields.is_object() && !event.fields.is_null()) {
     return Fail(ErrorCode::kInvalidArgument, "audit: fields must be a JSON object");
   }
-  nlohmann::json entry = event.fields;
+  nlohmann::json entry = event.fields.is_null() ? nlohmann::json::object() : event.fields;
   entry["ts"] = clock_.NowSeconds();
   entry["event"] = std::string(event.event);
   if (!event.agent.empty()) entry["agent"] = event.agent;

@@ -94,7 +94,7 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Appends one entry and returns its seq. Errors: kIo (the entry is not written and the
-  // seq is not used); kInvalidArgument when `fields` is not an object.
+  // seq is not used); kInvalidArgument when `fields` is neither an object nor null.
   Result<uint64_t> Append(const AuditEvent& event) EXCLUDES(mu_);
 
   // Entries with seq > after_seq (for `agent`, only that agent's), oldest first, at most

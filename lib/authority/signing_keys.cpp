@@ -16,19 +16,21 @@ Result<std::unique_ptr<SigningKeyRing>> SigningKeyRing::Create(const Clock& cloc
       options.skew_seconds < 0 || options.max_retired_keys == 0) {
     return Fail(ErrorCode::kInvalidArgument, "signing keys: invalid rotation options");
   }
-  NOTME_TRY(CurrentKey first, NewKey(clock.NowSeconds()));
-  return std::unique_ptr<SigningKeyRing>(new SigningKeyRing(clock, options, std::move(first)));
+  std::unique_ptr<SigningKeyRing> ring(new SigningKeyRing(clock, std::move(options)));
+  NOTME_TRY(CurrentKey first, ring->NewKey(clock.NowSeconds()));
+  MutexLock lock(&ring->mu_);
+  ring->current_ = std::make_unique<CurrentKey>(std::move(first));
+  ring->RebuildSnapshotLocked();
+  return ring;
 }
 
-SigningKeyRing::SigningKeyRing(const Clock& clock, SigningKeyOptions options, CurrentKey first)
-    : clock_(clock), options_(options) {
-  MutexLock lock(&mu_);
-  current_ = std::make_unique<CurrentKey>(std::move(first));
-  RebuildSnapshotLocked();
-}
+SigningKeyRing::SigningKeyRing(const Clock& clock, SigningKeyOptions options)
+    : clock_(clock), options_(std::move(options)) {}
 
-Result<SigningKeyRing::CurrentKey> SigningKeyRing::NewKey(int64_t now) {
-  NOTME_TRY(crypto::Ed25519SecretKey secret, crypto::Ed25519SecretKey::Generate());
+Result<SigningKeyRing::CurrentKey> SigningKeyRing::NewKey(int64_t now) const {
+  NOTME_TRY(crypto::Ed25519SecretKey secret, options_.generate_key
+                                                 ? options_.generate_key()
+                                                 : crypto::Ed25519SecretKey::Generate());
   std::string kid = jose::KidForEd25519(secret.public_key());
   return CurrentKey{std::move(secret), std::move(kid), now};
 }

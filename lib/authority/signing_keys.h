@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,10 @@ struct SigningKeyOptions {
   // Upper bound on retired keys kept at once (only reached by rotating far more often
   // than tokens expire); beyond it the oldest is dropped, failing closed.
   size_t max_retired_keys = 16;
+  // Makes each new key (called without the ring's lock: must be thread-safe); empty
+  // means crypto::Ed25519SecretKey::Generate. Tests inject known seeds here to prove
+  // key bytes never reach files or responses.
+  std::function<Result<crypto::Ed25519SecretKey>()> generate_key = nullptr;
 };
 
 // Public facts about one key, for `/v1/status` and the audit log.
@@ -115,8 +120,8 @@ class SigningKeyRing {
     int64_t retired_at;
   };
 
-  SigningKeyRing(const Clock& clock, SigningKeyOptions options, CurrentKey first);
-  static Result<CurrentKey> NewKey(int64_t now);
+  SigningKeyRing(const Clock& clock, SigningKeyOptions options);
+  Result<CurrentKey> NewKey(int64_t now) const;
 
   // Drops retired keys past retired_at + lifetime + skew; rebuilds the snapshot if any.
   void PruneLocked(int64_t now) REQUIRES(mu_);
