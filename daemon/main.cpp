@@ -1,14 +1,4 @@
-// notmed: the per-user notme daemon.
-#include <cstdio>
-#include <cstring>
+// notmed: the per-user notme daemon. All the work is in daemon.cpp (DaemonMain).
+#include "daemon/daemon.h"
 
-#include "notme/version.h"
-
-int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
-    std::printf("notmed %s\n", notme::kVersion);
-    return 0;
-  }
-  std::fprintf(stderr, "notmed: not implemented yet\n");
-  return 1;
-}
+int main(int argc, char** argv) { return notme::daemon::DaemonMain(argc, argv); }

@@ -1,0 +1,21 @@
+#pragma once
+// The route installers of notmed (see DaemonContext for how a component adds its own).
+
+#include "daemon/daemon_context.h"
+
+namespace notme::daemon {
+
+// RFC 8414 metadata, JWKS, /token, /introspect, /revoke — on every socket.
+void InstallOAuthRoutes(server::UnixHttpServer& server, DaemonContext& ctx);
+
+// /v1 management — registered on the control socket only.
+void InstallManagementRoutes(server::UnixHttpServer& server, DaemonContext& ctx);
+
+// On agent sockets: answers 403 permission_denied (and audits) for every /v1 path that
+// is not agent-facing, before any handler runs.
+void InstallAgentSocketPolicy(server::UnixHttpServer& server, DaemonContext& ctx);
+
+// The RFC 8414 document.
+nlohmann::json AuthorizationServerMetadata(const DaemonContext& ctx);
+
+}  // namespace notme::daemon
