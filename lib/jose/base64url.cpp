@@ -49,26 +49,23 @@ Result<Out> Decode(std::string_view text) {
 }  // namespace
 
 std::string Base64UrlEncode(std::span<const uint8_t> data) {
-  std::string out;
-  out.reserve((data.size() * 4 + 2) / 3);
+  std::string out((data.size() * 4 + 2) / 3, '\0');
+  char* o = out.data();
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     const uint32_t n = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
+    *o++ = kAlphabet[(n >> 18) & 63];
+    *o++ = kAlphabet[(n >> 12) & 63];
+    *o++ = kAlphabet[(n >> 6) & 63];
+    *o++ = kAlphabet[n & 63];
   }
   const size_t rest = data.size() - i;
-  if (rest == 1) {
-    const uint32_t n = uint32_t{data[i]} << 16;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-  } else if (rest == 2) {
-    const uint32_t n = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
+  if (rest > 0) {
+    const uint32_t n =
+        (uint32_t{data[i]} << 16) | (rest == 2 ? uint32_t{data[i + 1]} << 8 : uint32_t{0});
+    *o++ = kAlphabet[(n >> 18) & 63];
+    *o++ = kAlphabet[(n >> 12) & 63];
+    if (rest == 2) *o++ = kAlphabet[(n >> 6) & 63];
   }
   return out;
 }

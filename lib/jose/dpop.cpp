@@ -67,7 +67,10 @@ Result<std::string> CreateDpopProof(const crypto::Ed25519SecretKey& key, std::st
 }
 
 DpopValidator::DpopValidator(DpopOptions options, const Clock& clock, ReplayCache& replay_cache)
-    : options_(std::move(options)), clock_(clock), replay_cache_(replay_cache) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      replay_cache_(replay_cache),
+      jwk_cache_(std::make_shared<JwkCache>(kJwkCacheEntries)) {}
 
 Result<VerifiedDpopProof> DpopValidator::Validate(
     std::string_view proof, std::string_view method, std::string_view htu,
@@ -94,7 +97,7 @@ Result<VerifiedDpopProof> DpopValidator::Validate(
   // Points 6-7: the signature verifies with the header's jwk, which holds no private key.
   const auto jwk_member = header.find("jwk");
   if (jwk_member == header.end()) return Invalid("missing jwk");
-  auto jwk = PublicJwk::FromJson(*jwk_member);
+  auto jwk = jwk_cache_->FromJson(*jwk_member);
   if (!jwk) return Invalid("", jwk.error());
   auto payload = internal::VerifySignatureAndDecodePayload(jws->parts, *jwk, *alg);
   if (!payload) return Invalid("", payload.error());

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,7 +32,9 @@
 
 #include "base/clock.h"
 #include "crypto/ed25519.h"
+#include "crypto/sha256.h"
 #include "jose/jwk.h"
+#include "jose/jwk_cache.h"
 #include "notme/result.h"
 #include "notme/thread_annotations.h"
 
@@ -79,12 +82,15 @@ class InMemoryReplayCache final : public ReplayCache {
   size_t size() const EXCLUDES(mu_);
 
  private:
+  struct DigestHash {
+    size_t operator()(const crypto::Sha256Digest& d) const;
+  };
   void DropExpired(int64_t now) REQUIRES(mu_);
   const size_t max_entries_;
   const Clock& clock_;
   mutable Mutex mu_;
-  std::unordered_map<std::string, int64_t> expiry_by_key_ GUARDED_BY(mu_);
-  std::multimap<int64_t, std::string> keys_by_expiry_ GUARDED_BY(mu_);
+  std::unordered_map<crypto::Sha256Digest, int64_t, DigestHash> expiry_by_key_ GUARDED_BY(mu_);
+  std::multimap<int64_t, crypto::Sha256Digest> keys_by_expiry_ GUARDED_BY(mu_);
 };
 
 struct DpopOptions {
@@ -132,8 +138,10 @@ class VerifiedDpopProof {
   std::optional<std::string> nonce_;
 };
 
-// Validates DPoP proofs. Immutable after construction and thread-safe (the replay cache
-// is). Clock and ReplayCache must outlive it.
+// Validates DPoP proofs. Thread-safe: its options are immutable, the replay cache is
+// thread-safe, and it memoises parsed proof keys in a bounded JwkCache (shared by copies)
+// so a client reusing its key skips point validation. Clock and ReplayCache must outlive
+// it.
 class DpopValidator {
  public:
   DpopValidator(DpopOptions options, const Clock& clock, ReplayCache& replay_cache);
@@ -146,9 +154,11 @@ class DpopValidator {
                                      std::optional<std::string_view> access_token) const;
 
  private:
+  static constexpr size_t kJwkCacheEntries = 4096;
   DpopOptions options_;
   const Clock& clock_;
   ReplayCache& replay_cache_;
+  std::shared_ptr<JwkCache> jwk_cache_;
 };
 
 }  // namespace notme::jose

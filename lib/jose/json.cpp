@@ -1,12 +1,15 @@
 #include "jose/json.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <vector>
 
 namespace notme::jose {
 namespace {
+
+constexpr int kMaxDepth = 64;
 
 // Length of the UTF-8 sequence starting at text[i], or 0 if it is not well-formed
 // (RFC 3629 §4: no overlong forms, no surrogates, nothing above U+10FFFF).
@@ -38,11 +41,20 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return n;
 }
 
-// One pass before the real parse: rejects invalid UTF-8 and nesting deeper than
-// `max_depth` so the DOM parser never builds a hostile structure.
-Result<void> PreScan(std::string_view text, int max_depth) {
-  int depth = 0;
+// One pass before the real parse: rejects invalid UTF-8, NUL bytes and nesting deeper
+// than `max_depth` (so the DOM parser never builds a hostile structure), and counts the
+// member names in the text. Returns that count.
+Result<size_t> PreScan(std::string_view text, int max_depth) {
+  // Open containers: true for an object. A string is a member name when it starts while
+  // the innermost container is an object and a name is expected (after '{' or ',').
+  // Bit k of `objects` is set when the container at depth k+1 is an object (max_depth is
+  // capped at kMaxDepth so the stack fits one word and costs no allocation).
+  const size_t limit = static_cast<size_t>(std::clamp(max_depth, 0, kMaxDepth));
+  uint64_t objects = 0;
+  size_t depth = 0;
+  bool expect_name = false;
   bool in_string = false;
+  size_t names = 0;
   for (size_t i = 0; i < text.size();) {
     const char c = text[i];
     const size_t n = Utf8SequenceLength(text, i);
@@ -58,38 +70,60 @@ Result<void> PreScan(std::string_view text, int max_depth) {
       if (c == '"') in_string = false;
     } else if (c == '"') {
       in_string = true;
+      if (expect_name) ++names;
+      expect_name = false;
     } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return Fail(ErrorCode::kTooLarge, "json: nested too deep");
+      if (depth >= limit) return Fail(ErrorCode::kTooLarge, "json: nested too deep");
+      const uint64_t bit = uint64_t{1} << depth;
+      objects = c == '{' ? (objects | bit) : (objects & ~bit);
+      ++depth;
+      expect_name = c == '{';
     } else if (c == '}' || c == ']') {
-      --depth;
+      if (depth > 0) --depth;
+      expect_name = false;
+    } else if (c == ',') {
+      expect_name = depth > 0 && (objects >> (depth - 1) & 1U) != 0;
     }
     i += n;
   }
-  return Ok();
+  return names;
 }
 
-}  // namespace
+// Members held by the parsed document, all objects included.
+size_t CountMembers(const nlohmann::json& root) {
+  size_t count = 0;
+  std::vector<const nlohmann::json*> pending = {&root};
+  while (!pending.empty()) {
+    const nlohmann::json* v = pending.back();
+    pending.pop_back();
+    if (v->is_object()) count += v->size();
+    if (v->is_structured()) {
+      for (const auto& child : *v) pending.push_back(&child);
+    }
+  }
+  return count;
+}
 
-Result<nlohmann::json> ParseStrictJson(std::string_view text, size_t max_bytes, int max_depth) {
-  if (text.size() > max_bytes) return Fail(ErrorCode::kTooLarge, "json: document too large");
-  NOTME_TRY_VOID(PreScan(text, max_depth));
-
-  // nlohmann keeps the last of duplicate members; RFC 7515 §5.2 and RFC 8725 §3.9 want
-  // them rejected, so track the member names of every open object.
-  std::vector<std::vector<std::string>> open_objects;
+// Slow path, only after a duplicate was detected: find its name for the error message.
+std::string FindDuplicateName(std::string_view text) {
+  std::vector<std::string> names;
+  std::vector<size_t> starts;
   std::string duplicate;
   const auto callback = [&](int /*depth*/, nlohmann::json::parse_event_t event,
                             nlohmann::json& parsed) {
     using E = nlohmann::json::parse_event_t;
     if (event == E::object_start) {
-      open_objects.emplace_back();
+      starts.push_back(names.size());
     } else if (event == E::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == E::key && !open_objects.empty()) {
-      auto& names = open_objects.back();
+      if (!starts.empty()) {
+        names.resize(starts.back());
+        starts.pop_back();
+      }
+    } else if (event == E::key && !starts.empty()) {
       const auto* key = parsed.get_ptr<const std::string*>();
       if (key != nullptr) {
-        if (std::find(names.begin(), names.end(), *key) != names.end()) {
+        const auto first = names.begin() + static_cast<std::ptrdiff_t>(starts.back());
+        if (std::find(first, names.end(), *key) != names.end()) {
           if (duplicate.empty()) duplicate = *key;
         } else {
           names.push_back(*key);
@@ -98,17 +132,30 @@ Result<nlohmann::json> ParseStrictJson(std::string_view text, size_t max_bytes, 
     }
     return true;
   };
+  const nlohmann::json reparsed =
+      nlohmann::json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
+  (void)reparsed;
+  // Member names are attacker-chosen: report a bounded, printable excerpt only.
+  std::string shown;
+  for (char ch : duplicate.substr(0, 32)) shown.push_back(ch >= 0x20 && ch < 0x7f ? ch : '?');
+  return shown;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseStrictJson(std::string_view text, size_t max_bytes, int max_depth) {
+  if (text.size() > max_bytes) return Fail(ErrorCode::kTooLarge, "json: document too large");
+  NOTME_TRY(const size_t names_in_text, PreScan(text, max_depth));
   try {
-    nlohmann::json value =
-        nlohmann::json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/false);
+    nlohmann::json value = nlohmann::json::parse(text.begin(), text.end(), /*cb=*/nullptr,
+                                                 /*allow_exceptions=*/false);
     if (value.is_discarded()) return Fail(ErrorCode::kMalformed, "json: syntax error");
-    if (!duplicate.empty()) {
-      // Member names are attacker-chosen: report a bounded, printable excerpt only.
-      std::string shown;
-      for (char ch : duplicate.substr(0, 32)) {
-        shown.push_back(ch >= 0x20 && ch < 0x7f ? ch : '?');
-      }
-      return Fail(ErrorCode::kMalformed, "json: duplicate member \"" + shown + "\"");
+    // nlohmann keeps the last of duplicate members; RFC 7515 §5.2 and RFC 8725 §3.9 want
+    // them rejected. Each duplicate leaves the document with fewer members than names in
+    // the text, so equal counts prove there is none.
+    if (CountMembers(value) != names_in_text) {
+      return Fail(ErrorCode::kMalformed,
+                  "json: duplicate member \"" + FindDuplicateName(text) + "\"");
     }
     return value;
   } catch (const std::exception&) {

@@ -21,7 +21,7 @@ inline constexpr int kDefaultMaxJsonDepth = 16;
 
 // Parses exactly one JSON value from `text`.
 // Rejects: input longer than `max_bytes` (kTooLarge); nesting of arrays/objects deeper
-// than `max_depth` (kTooLarge; a top-level object is depth 1); invalid UTF-8 anywhere
+// than `max_depth` (kTooLarge; a top-level object is depth 1; max_depth is capped at 64); invalid UTF-8 anywhere
 // (kMalformed); a member name repeated within one object at any depth (kMalformed,
 // message names the member); anything after the value other than JSON whitespace, and
 // any RFC 8259 syntax error (kMalformed).

@@ -1,6 +1,8 @@
 #include "jose/jws.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cctype>
 
 #include "jose/base64url.h"
@@ -13,10 +15,17 @@ namespace {
 // A protected header needs no more than a nested jwk (depth 2); anything deeper is hostile.
 constexpr int kMaxHeaderDepth = 4;
 
-bool IsBase64UrlChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_';
+constexpr std::array<bool, 256> MakeBase64UrlTable() {
+  std::array<bool, 256> t{};
+  for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+  t['-'] = t['_'] = true;
+  return t;
 }
+constexpr std::array<bool, 256> kBase64UrlChar = MakeBase64UrlTable();
+
+bool IsBase64UrlChar(char c) { return kBase64UrlChar[static_cast<uint8_t>(c)]; }
 
 char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -84,20 +93,31 @@ Result<std::string> SignCompactEdDsa(const nlohmann::json& header, std::string_v
   if (header.contains("crit")) {
     return Fail(ErrorCode::kInvalidArgument, "jws: crit is not supported");
   }
-  nlohmann::json full = header;
-  if (const auto it = full.find("alg"); it != full.end() && *it != "EdDSA") {
+  // Copy the header only when alg must be added (the common callers already set it).
+  const auto alg = header.find("alg");
+  if (alg != header.end() && *alg != "EdDSA") {
     return Fail(ErrorCode::kInvalidArgument, "jws: header alg must be EdDSA");
   }
-  full["alg"] = "EdDSA";
-  std::string token = Base64UrlEncode(DumpCompact(full));
+  std::string header_json;
+  if (alg != header.end()) {
+    header_json = DumpCompact(header);
+  } else {
+    nlohmann::json full = header;
+    full["alg"] = "EdDSA";
+    header_json = DumpCompact(full);
+  }
+  std::string token;
+  token.reserve((header_json.size() + payload.size()) * 4 / 3 + 96);
+  token += Base64UrlEncode(header_json);
   token.push_back('.');
   token += Base64UrlEncode(payload);
+  constexpr size_t kEncodedSignatureSize = 86;  // 64 bytes in unpadded base64url
+  if (token.size() + 1 + kEncodedSignatureSize > kMaxCompactJwsBytes) {
+    return Fail(ErrorCode::kTooLarge, "jws: token exceeds 8 KiB");
+  }
   const auto signature = key.Sign(std::string_view(token));
   token.push_back('.');
   token += Base64UrlEncode(signature.bytes());
-  if (token.size() > kMaxCompactJwsBytes) {
-    return Fail(ErrorCode::kTooLarge, "jws: token exceeds 8 KiB");
-  }
   return token;
 }
 

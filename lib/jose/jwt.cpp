@@ -153,7 +153,8 @@ Result<std::string> SignJwt(const nlohmann::json& claims, std::string_view typ,
   if (!claims.is_object()) {
     return Fail(ErrorCode::kInvalidArgument, "jwt: claims must be a JSON object");
   }
-  nlohmann::json header = {{"alg", "EdDSA"}};
+  nlohmann::json header = nlohmann::json::object();
+  header["alg"] = "EdDSA";
   if (!typ.empty()) header["typ"] = typ;
   if (!kid.empty()) header["kid"] = kid;
   return SignCompactEdDsa(header, DumpCompact(claims), key);

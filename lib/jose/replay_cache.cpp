@@ -1,17 +1,23 @@
-#include <string>
+#include <cstring>
 
 #include "crypto/sha256.h"
 #include "jose/dpop.h"
 
 namespace notme::jose {
 
+size_t InMemoryReplayCache::DigestHash::operator()(const crypto::Sha256Digest& d) const {
+  // The digest is already uniformly distributed; any 8 bytes of it make a good hash.
+  size_t h = 0;
+  std::memcpy(&h, d.data(), sizeof h);
+  return h;
+}
+
 InMemoryReplayCache::InMemoryReplayCache(size_t max_entries, const Clock& clock)
     : max_entries_(max_entries), clock_(clock) {}
 
 Result<void> InMemoryReplayCache::CheckAndRemember(std::string_view key, int64_t expires_at) {
   // Digests keep every entry the same small size whatever the client sent.
-  const crypto::Sha256Digest digest = crypto::Sha256(key);
-  std::string id(digest.begin(), digest.end());
+  const crypto::Sha256Digest id = crypto::Sha256(key);
   const int64_t now = clock_.NowSeconds();
   MutexLock lock(&mu_);
   DropExpired(now);
@@ -22,7 +28,7 @@ Result<void> InMemoryReplayCache::CheckAndRemember(std::string_view key, int64_t
     return Fail(ErrorCode::kUnavailable, "replay: cache full");
   }
   expiry_by_key_.emplace(id, expires_at);
-  keys_by_expiry_.emplace(expires_at, std::move(id));
+  keys_by_expiry_.emplace(expires_at, id);
   return Ok();
 }
 
