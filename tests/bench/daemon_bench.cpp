@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include <sodium.h>
+
 #include "crypto/ed25519.h"
 #include "crypto/sodium_init.h"
 #include "jose/dpop.h"
@@ -106,6 +108,16 @@ long RssKib(pid_t pid) {
   return -1;
 }
 
+// Memory the daemon itself dirtied (heap, stacks), without shared library pages.
+long PrivateDirtyKib(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("Private_Dirty:", 0) == 0) return std::atol(line.c_str() + 14);
+  }
+  return -1;
+}
+
 struct Daemon {
   pid_t pid = -1;
   std::string root, control;
@@ -156,19 +168,23 @@ void StopDaemon(Daemon& d) {
   std::filesystem::remove_all(d.root);
 }
 
-// ops/s of (one Ed25519 sign + one verify), on `threads` threads for ~1 s.
+// ops/s of (one Ed25519 sign + one verify) with raw libsodium, on `threads` threads
+// for ~1 s: the work a mint cannot avoid (verify the proof, sign the token).
 double CryptoFloor(int threads) {
   std::atomic<long> ops{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&] {
-      auto key = notme::crypto::Ed25519SecretKey::Generate();
-      const std::string msg(200, 'm');
+      unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+      unsigned char sk[crypto_sign_SECRETKEYBYTES];
+      crypto_sign_keypair(pk, sk);
+      unsigned char msg[200] = {};
+      unsigned char sig[crypto_sign_BYTES];
       long n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        auto sig = key->Sign(msg);
-        if (!notme::crypto::Ed25519Verify(key->public_key(), msg, sig)) std::abort();
+        crypto_sign_detached(sig, nullptr, msg, sizeof(msg), sk);
+        if (crypto_sign_verify_detached(sig, msg, sizeof(msg), pk) != 0) std::abort();
         ++n;
       }
       ops.fetch_add(n);
@@ -199,7 +215,12 @@ int main(int argc, char** argv) {
   int mints = 2000;
   int starts = 5;
   bool check = false;
-  long rss_slack_kib = 2048;
+  long rss_slack_kib = 4096;
+  // Each live token is recorded (revocation list, ~250 B) and each proof's jti is kept
+  // by the replay cache (~280 B) until they expire (exp + 120 s, iat + 60 s): growth
+  // within one run is bounded by this per-mint budget; a leaked request or response
+  // buffer (>= 1.5 KiB per mint) would exceed it.
+  long per_mint_bytes = 768;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -209,6 +230,7 @@ int main(int argc, char** argv) {
     else if (a == "--starts") starts = std::atoi(next().c_str());
     else if (a == "--check") check = true;
     else if (a == "--rss-slack-kib") rss_slack_kib = std::atol(next().c_str());
+    else if (a == "--per-mint-bytes") per_mint_bytes = std::atol(next().c_str());
     else {
       std::fprintf(stderr, "usage: daemon_bench [--notmed P] [--clients N] [--mints M] [--check]\n");
       return 2;
@@ -236,6 +258,11 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const long rss_idle = RssKib(d.pid);
+  const long private_idle = PrivateDirtyKib(d.pid);
+  // On a shared machine the scheduler shares CPU per thread: the floor runs on as many
+  // threads as the measured run has busy (one daemon worker + one client per connection).
+  const int floor_threads = std::max(2 * clients, static_cast<int>(std::thread::hardware_concurrency()));
+  const double floor_before = CryptoFloor(floor_threads);
 
   const int warmup = std::max(1, mints / 10);
   std::atomic<int> errors{0};
@@ -306,25 +333,31 @@ int main(int argc, char** argv) {
   StopDaemon(d);
 
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  const double floor_all = CryptoFloor(cores);
+  // The machine is shared: take the better of two floor measurements around the run.
+  const double floor_all = std::max(floor_before, CryptoFloor(floor_threads));
   auto pct = [&](double p) { return all.empty() ? 0.0 : all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))]; };
   std::printf("daemon_bench: %d clients x %d mints (first %d per client are warm-up), %d cores\n",
               clients, mints, warmup, cores);
   std::printf("  throughput        %10.0f mints/s\n", throughput);
   std::printf("  crypto floor      %10.0f (sign+verify)/s on %d threads  -> %.0f%% of floor\n",
-              floor_all, cores, 100.0 * throughput / floor_all);
+              floor_all, floor_threads, 100.0 * throughput / floor_all);
   std::printf("  latency p50       %10.0f us\n", pct(0.50));
   std::printf("  latency p99       %10.0f us\n", pct(0.99));
-  std::printf("  RSS idle          %10ld KiB\n", rss_idle);
+  std::printf("  RSS idle          %10ld KiB (private dirty %ld KiB)\n", rss_idle, private_idle);
   std::printf("  RSS after warm-up %10ld KiB\n", rss_warm.load());
   std::printf("  RSS at end        %10ld KiB\n", rss_end);
   std::printf("  start-to-ready    %10.1f ms (median of %d; min %.1f, max %.1f)\n",
               ready[ready.size() / 2], starts, ready.front(), ready.back());
   std::printf("  errors            %10d\n", errors.load());
   if (check) {
-    bool ok = errors.load() == 0 && rss_end - rss_warm.load() <= rss_slack_kib;
-    std::printf("load check: %s (errors %d, RSS growth %ld KiB, slack %ld KiB)\n",
-                ok ? "PASS" : "FAIL", errors.load(), rss_end - rss_warm.load(), rss_slack_kib);
+    const long budget =
+        rss_slack_kib + static_cast<long>(all.size()) * per_mint_bytes / 1024;
+    const long growth = rss_end - rss_warm.load();
+    bool ok = errors.load() == 0 && growth <= budget;
+    std::printf("load check: %s (errors %d, RSS growth after warm-up %ld KiB over %zu mints, "
+                "budget %ld KiB = %ld KiB + %ld B/mint)\n",
+                ok ? "PASS" : "FAIL", errors.load(), growth, all.size(), budget, rss_slack_kib,
+                per_mint_bytes);
     return ok ? 0 : 1;
   }
   return 0;

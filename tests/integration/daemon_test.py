@@ -198,8 +198,11 @@ class TokenEndpointTest(unittest.TestCase):
         self.assertOAuthError(r, 400, "invalid_request")
 
     def test_oversized_body_and_headers_are_refused(self):
-        r = request(self.d.control, "POST", "/token", b"a=" + b"x" * 70000, FORM_HEADERS)
-        self.assertEqual(r.status, 413)
+        # The answer comes before the body is read (and the connection closes).
+        resp = raw_request(self.d.control, b"POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                           b"application/x-www-form-urlencoded\r\nContent-Length: 70000\r\n\r\n"
+                           + b"a=" + b"x" * 1000)
+        self.assertTrue(resp.startswith(b"HTTP/1.1 413"), resp[:100])
         raw = b"GET /v1/status HTTP/1.1\r\nHost: x\r\n" + b"".join(
             b"X-%d: %s\r\n" % (i, b"y" * 100) for i in range(400)) + b"\r\n"
         resp = raw_request(self.d.control, raw)
