@@ -169,43 +169,55 @@ nlohmann::json AgentToJson(const Agent& agent) {
   return out;
 }
 
-Result<AgentRegistry::AgentMap> AgentRegistry::ReadFile(const std::filesystem::path& file) {
-  NOTME_TRY(std::optional<std::string> text, ReadOwnerFile(file, kMaxAgentsFileBytes));
-  AgentMap agents;
-  if (!text) return agents;
-  auto parsed = jose::ParseStrictJson(*text, kMaxAgentsFileBytes, kMaxFileDepth);
+Result<std::vector<Agent>> ParseAgentsFile(std::string_view text) {
+  auto parsed = jose::ParseStrictJson(text, kMaxAgentsFileBytes, kMaxFileDepth);
   if (!parsed) {
     const bool syntax = parsed.error().message() == "json: syntax error";
-    return Fail(ConfigError(file, syntax ? DescribeSyntaxError(*text)
-                                         : parsed.error().message()));
+    return Fail(ErrorCode::kConfig,
+                syntax ? DescribeSyntaxError(text) : parsed.error().message());
   }
   const nlohmann::json& doc = *parsed;
-  if (!doc.is_object()) return Fail(ConfigError(file, "the document must be a JSON object"));
+  if (!doc.is_object()) return Fail(ErrorCode::kConfig, "the document must be a JSON object");
   for (const auto& [key, unused] : doc.items()) {
     if (key != "version" && key != "agents") {
-      return Fail(ConfigError(file, "unknown member \"" + Shown(key) + "\""));
+      return Fail(ErrorCode::kConfig, "unknown member \"" + Shown(key) + "\"");
     }
   }
   const auto version = doc.find("version");
   if (version == doc.end() || !version->is_number_integer() ||
       version->get<int64_t>() != kFileVersion) {
-    return Fail(ConfigError(file, "\"version\" must be 1"));
+    return Fail(ErrorCode::kConfig, "\"version\" must be 1");
   }
   const auto list = doc.find("agents");
   if (list == doc.end() || !list->is_array()) {
-    return Fail(ConfigError(file, "\"agents\" must be an array"));
+    return Fail(ErrorCode::kConfig, "\"agents\" must be an array");
   }
   if (list->size() > kMaxAgents) {
-    return Fail(ConfigError(file, "more than " + std::to_string(kMaxAgents) + " agents"));
+    return Fail(ErrorCode::kConfig, "more than " + std::to_string(kMaxAgents) + " agents");
   }
+  std::vector<Agent> agents;
   for (size_t i = 0; i < list->size(); ++i) {
-    auto agent = ParseAgent((*list)[i], i);
-    if (!agent) return Fail(ConfigError(file, agent.error().message()));
-    std::string name = agent->name;
-    if (!agents.emplace(std::move(name), std::move(*agent)).second) {
-      return Fail(ConfigError(file, "agent \"" + Shown((*list)[i]["name"].get<std::string>()) +
-                                        "\" is listed more than once"));
+    NOTME_TRY(Agent agent, ParseAgent((*list)[i], i));
+    for (const Agent& earlier : agents) {
+      if (earlier.name == agent.name) {
+        return Fail(ErrorCode::kConfig,
+                    "agent \"" + agent.name + "\" is listed more than once");
+      }
     }
+    agents.push_back(std::move(agent));
+  }
+  return agents;
+}
+
+Result<AgentRegistry::AgentMap> AgentRegistry::ReadFile(const std::filesystem::path& file) {
+  NOTME_TRY(std::optional<std::string> text, ReadOwnerFile(file, kMaxAgentsFileBytes));
+  AgentMap agents;
+  if (!text) return agents;
+  auto parsed = ParseAgentsFile(*text);
+  if (!parsed) return Fail(ConfigError(file, parsed.error().message()));
+  for (Agent& agent : *parsed) {
+    std::string name = agent.name;
+    agents.emplace(std::move(name), std::move(agent));
   }
   return agents;
 }

@@ -52,6 +52,11 @@ struct Agent {
 // Checks one agent's fields as Load does. Errors: kInvalidArgument naming the field.
 Result<void> ValidateAgent(const Agent& agent);
 
+// Parses the text of an agents file, all-or-nothing, in file order. Errors: kConfig
+// naming the problem (syntax errors with line and column) but not the file.
+// Stateless; used by AgentRegistry and the fuzzer.
+Result<std::vector<Agent>> ParseAgentsFile(std::string_view text);
+
 // {"name","scopes","audiences","created_at"} — the file's and the API's representation.
 nlohmann::json AgentToJson(const Agent& agent);
 

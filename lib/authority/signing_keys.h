@@ -58,6 +58,12 @@ struct SigningKeyInfo {
   std::optional<int64_t> retired_at;  // absent for the current key
 };
 
+// A JWT signed by the ring, with the kid of the key that signed it.
+struct SignedJwt {
+  std::string compact;
+  std::string kid;
+};
+
 // What a rotation did, for the audit log.
 struct RotationResult {
   std::string old_kid;
@@ -77,8 +83,7 @@ class SigningKeyRing {
   // Signs `claims` as a compact JWT with the current key: header {"alg":"EdDSA",
   // "kid":<current kid>,"typ":typ}. The kid and the signature come from the same key
   // even if another thread rotates concurrently. Errors: those of jose::SignJwt.
-  Result<std::string> SignJwt(const nlohmann::json& claims, std::string_view typ)
-      EXCLUDES(mu_);
+  Result<SignedJwt> SignJwt(const nlohmann::json& claims, std::string_view typ) EXCLUDES(mu_);
 
   // Generates a new current key; the old one becomes retired (secret wiped now, public
   // key kept for the retention window). Errors: kInternal (guarded memory); on error the

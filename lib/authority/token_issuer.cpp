@@ -125,22 +125,15 @@ Result<IssuedToken> TokenIssuer::Mint(const TokenRequest& request) const {
   claims["exp"] = token.exp;
   claims["jti"] = token.jti;
   claims["cnf"] = {{"jkt", token.jkt}};
-  NOTME_TRY(token.access_token, keys_.SignJwt(claims, kAccessTokenTyp));
+  NOTME_TRY(SignedJwt signed_jwt, keys_.SignJwt(claims, kAccessTokenTyp));
+  token.access_token = std::move(signed_jwt.compact);
+  token.kid = std::move(signed_jwt.kid);
 
   // Recorded before it is handed out, so revocation can always reach it.
   if (auto recorded = revocations_.RecordIssued(token.jti, token.agent, token.iat, token.exp);
       !recorded) {
     if (recorded.error().code() == ErrorCode::kUnavailable) return Fail(recorded.error());
     return Fail(ErrorCode::kInternal, "token id collision");
-  }
-  // The kid is in the header; read it back rather than racing a rotation.
-  const size_t dot = token.access_token.find('.');
-  auto header = jose::Base64UrlDecodeToString(std::string_view(token.access_token).substr(0, dot));
-  if (header) {
-    const auto parsed = nlohmann::json::parse(*header, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_object() && parsed.contains("kid") && parsed["kid"].is_string()) {
-      token.kid = parsed["kid"].get<std::string>();
-    }
   }
   return token;
 }
@@ -227,6 +220,24 @@ bool TokenIssuer::RevokeJti(std::string_view jti) const { return revocations_.Re
 
 size_t TokenIssuer::RevokeAgent(std::string_view agent) const {
   return revocations_.RevokeAgent(agent);
+}
+
+Result<size_t> TokenIssuer::RemoveAgent(std::string_view agent) const {
+  NOTME_TRY_VOID(agents_.Remove(agent));
+  return revocations_.RevokeAgent(agent);
+}
+
+Result<std::vector<std::string>> TokenIssuer::ReloadAgents() const {
+  const std::vector<Agent> before = agents_.List();
+  NOTME_TRY_VOID(agents_.Reload());
+  std::vector<std::string> removed;
+  for (const Agent& agent : before) {
+    if (!agents_.Get(agent.name)) {
+      revocations_.RevokeAgent(agent.name);
+      removed.push_back(agent.name);
+    }
+  }
+  return removed;
 }
 
 Result<RevokeAllResult> TokenIssuer::RevokeAll() const {

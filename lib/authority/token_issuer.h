@@ -161,6 +161,15 @@ class TokenIssuer {
   // Management (`POST /v1/revoke`). Each returns how many live tokens died.
   bool RevokeJti(std::string_view jti) const;
   size_t RevokeAgent(std::string_view agent) const;
+  // Unregisters an agent and revokes its live tokens, so re-adding the name later cannot
+  // revive them (`DELETE /v1/agents/NAME`). Returns how many live tokens died.
+  // Errors: those of AgentRegistry::Remove (kNotFound, kConfig, kIo...).
+  Result<size_t> RemoveAgent(std::string_view agent) const;
+  // AgentRegistry::Reload (SIGHUP), then revokes the tokens of every agent the new file no
+  // longer lists. Returns those agents' names (for closing their sockets and auditing).
+  // Errors: those of Reload — the old policy stays in force. Tokens of agents that
+  // remain keep their granted scopes until they expire (at most 300 s).
+  Result<std::vector<std::string>> ReloadAgents() const;
   // Revokes every token and rotates the signing key at once (RevokeAllByRotation).
   // Errors: kInternal if the new key cannot be made; every old token is revoked anyway.
   Result<RevokeAllResult> RevokeAll() const;

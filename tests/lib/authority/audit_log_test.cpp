@@ -21,6 +21,12 @@ std::unique_ptr<AuditLog> OpenLog(const TempDir& dir, const Clock& clock,
   return std::move(*log);
 }
 
+uint64_t AppendOk(AuditLog& log, const AuditEvent& event) {
+  auto seq = log.Append(event);
+  REQUIRE_MESSAGE(seq, seq.error().ToString());
+  return *seq;
+}
+
 AuditEvent Minted(std::string agent, std::string jti) {
   return AuditEvent{kAuditTokenMinted, AuditPeer{1234, 1000, "/usr/bin/claude"},
                     std::move(agent), "", {{"jti", std::move(jti)}}};
@@ -31,9 +37,9 @@ TEST_SUITE("AuditLog") {
     TempDir dir;
     FakeClock clock(kNow);
     auto log = OpenLog(dir, clock);
-    REQUIRE(log->Append(Minted("claude", "j1")) == 1u);
-    REQUIRE(log->Append({kAuditTokenRefused, std::nullopt, "codex", "invalid_scope: admin", {}}) ==
-            2u);
+    CHECK(AppendOk(*log, Minted("claude", "j1")) == 1u);
+    CHECK(AppendOk(*log, {kAuditTokenRefused, std::nullopt, "codex", "invalid_scope: admin", {}}) ==
+          2u);
     const std::string text = ReadAll(dir.path() / "audit.log");
     const auto nl = text.find('\n');
     const auto first = nlohmann::json::parse(text.substr(0, nl));
@@ -84,7 +90,7 @@ TEST_SUITE("AuditLog") {
     }
     auto log = OpenLog(dir, clock);
     CHECK(log->last_seq() == 3);
-    CHECK(log->Append(Minted("claude", "j")) == 4u);
+    CHECK(AppendOk(*log, Minted("claude", "j")) == 4u);
   }
 
   TEST_CASE("a torn last line is skipped and seq continues from the last whole entry") {

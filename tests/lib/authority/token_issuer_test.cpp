@@ -1,6 +1,8 @@
 #include "authority/token_issuer.h"
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -213,7 +215,7 @@ TEST_SUITE("TokenIssuer") {
                                    {"cnf", {{"jkt", "x"}}}},
                                   "at+jwt");
     REQUIRE(forged);
-    CHECK_FALSE(s.issuer->VerifyAccessToken(*forged));
+    CHECK_FALSE(s.issuer->VerifyAccessToken(forged->compact));
   }
 
   TEST_CASE("a request is authorized only with the proof key the token is bound to") {
@@ -349,6 +351,66 @@ TEST_SUITE("TokenIssuer") {
     REQUIRE(rotated->has_value());
     s.clock.Advance(299);
     CHECK(s.issuer->VerifyAccessToken(token.access_token));
+  }
+
+  TEST_CASE("removing an agent revokes its tokens so re-adding the name does not revive them") {
+    Stack s;
+    AddAgents(s);
+    const auto token = s.MintOk("claude");
+    auto removed = s.issuer->RemoveAgent("claude");
+    REQUIRE(removed);
+    CHECK(*removed == 1);
+    REQUIRE(s.agents->Add("claude", {"git:sign"}, {}));
+    CHECK_FALSE(s.issuer->VerifyAccessToken(token.access_token));
+    CHECK(s.issuer->RemoveAgent("nobody").error().code() == ErrorCode::kNotFound);
+  }
+
+  TEST_CASE("reloading revokes the tokens of agents dropped from the file") {
+    Stack s;
+    AddAgents(s);
+    const auto claude = s.MintOk("claude");
+    const auto codex = s.MintOk("codex");
+    testing::WriteRaw(s.dir.path() / "agents.json",
+                      R"({"version":1,"agents":[{"name":"codex","scopes":["repo.read"],)"
+                      R"("audiences":[],"created_at":1}]})");
+    auto removed = s.issuer->ReloadAgents();
+    REQUIRE(removed);
+    CHECK(*removed == std::vector<std::string>{"claude"});
+    CHECK_FALSE(s.issuer->VerifyAccessToken(claude.access_token));
+    CHECK(s.issuer->VerifyAccessToken(codex.access_token));
+  }
+
+  TEST_CASE("a broken file on reload keeps every agent and token") {
+    Stack s;
+    AddAgents(s);
+    const auto claude = s.MintOk("claude");
+    testing::WriteRaw(s.dir.path() / "agents.json", "{");
+    CHECK_FALSE(s.issuer->ReloadAgents());
+    CHECK(s.issuer->VerifyAccessToken(claude.access_token));
+  }
+
+  TEST_CASE("concurrent mints, verifications and revocations stay consistent") {
+    Stack s;
+    AddAgents(s);
+    std::vector<jose::VerifiedDpopProof> proofs;
+    for (int i = 0; i < 400; ++i) proofs.push_back(s.TokenProof());
+    std::atomic<int> failures = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 100; ++i) {
+          auto token = s.issuer->Mint(
+              TokenRequest{"claude", "", std::nullopt, proofs[static_cast<size_t>(t * 100 + i)]});
+          if (!token || !s.issuer->VerifyAccessToken(token->access_token)) ++failures;
+        }
+      });
+    }
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) (void)s.issuer->RevokeAgent("codex");
+    });
+    for (auto& t : threads) t.join();
+    CHECK(failures == 0);
+    CHECK(s.revocations.LiveCount("claude") == 400);
   }
 
   TEST_CASE("invalid issuer URLs and human identities are refused at construction") {

@@ -1,0 +1,1 @@
+notme_add_fuzzer(authority LIBS notme_authority)
