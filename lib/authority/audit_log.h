@@ -46,6 +46,7 @@ inline constexpr std::string_view kAuditAgentAdded = "agent.added";
 inline constexpr std::string_view kAuditAgentRemoved = "agent.removed";
 inline constexpr std::string_view kAuditKeyRotated = "key.rotated";
 inline constexpr std::string_view kAuditPeerRefused = "peer.refused";
+inline constexpr std::string_view kAuditAccessRefused = "access.refused";
 inline constexpr std::string_view kAuditSshSigned = "ssh.signed";
 inline constexpr std::string_view kAuditSshRefused = "ssh.refused";
 inline constexpr std::string_view kAuditProxyRequest = "proxy.request";

@@ -89,9 +89,26 @@ Result<std::string> TokenIssuer::ResolveAudience(
 }
 
 Result<IssuedToken> TokenIssuer::Mint(const TokenRequest& request) const {
-  auto agent = agents_.Get(request.agent);
+  return MintBound(request.agent, request.scope, request.resource, request.proof.jkt());
+}
+
+Result<IssuedToken> TokenIssuer::MintForThumbprint(std::string_view agent, std::string_view scope,
+                                                   const std::optional<std::string>& resource,
+                                                   std::string_view jkt) const {
+  // RFC 7638 §3 with SHA-256: 32 bytes, unpadded base64url (RFC 9449 §6.1).
+  const auto digest = jose::Base64UrlDecode(jkt);
+  if (jkt.size() != 43 || !digest || digest->size() != 32) {
+    return Fail(ErrorCode::kInvalidRequest, "jkt must be a base64url SHA-256 JWK thumbprint");
+  }
+  return MintBound(agent, scope, resource, std::string(jkt));
+}
+
+Result<IssuedToken> TokenIssuer::MintBound(std::string_view agent_name, std::string_view scope,
+                                           const std::optional<std::string>& resource,
+                                           std::string jkt) const {
+  auto agent = agents_.Get(agent_name);
   if (!agent) return Fail(ErrorCode::kInvalidClient, "unknown agent");
-  NOTME_TRY(std::vector<std::string> scopes, ParseScopeParameter(request.scope));
+  NOTME_TRY(std::vector<std::string> scopes, ParseScopeParameter(scope));
   if (scopes.empty()) {
     scopes = agent->scopes;  // RFC 6749 §3.3: the pre-defined default
   } else {
@@ -102,13 +119,13 @@ Result<IssuedToken> TokenIssuer::Mint(const TokenRequest& request) const {
       }
     }
   }
-  NOTME_TRY(std::string audience, ResolveAudience(*agent, request.resource));
+  NOTME_TRY(std::string audience, ResolveAudience(*agent, resource));
 
   IssuedToken token;
   token.agent = agent->name;
   token.scope = JoinScopes(scopes);
   token.audience = std::move(audience);
-  token.jkt = request.proof.jkt();
+  token.jkt = std::move(jkt);
   token.jti = jose::Base64UrlEncode(crypto::RandomBytes(kJtiBytes));
   token.iat = clock_.NowSeconds();
   token.exp = token.iat + kTokenLifetimeSeconds;

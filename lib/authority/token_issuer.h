@@ -131,6 +131,15 @@ class TokenIssuer {
   // not one of the agent's audiences), kUnavailable (too many live tokens), kInternal.
   Result<IssuedToken> Mint(const TokenRequest& request) const;
 
+  // `POST /v1/tokens` (control socket only): the human mints a token for `agent` bound to
+  // a key the caller holds, named by its RFC 7638 SHA-256 thumbprint `jkt` (cf. RFC 9449
+  // §10 dpop_jkt) instead of a proof. Same rules and record as Mint.
+  // Errors: kInvalidRequest when jkt is not 43 base64url characters (32 bytes), then
+  // those of Mint.
+  Result<IssuedToken> MintForThumbprint(std::string_view agent, std::string_view scope,
+                                        const std::optional<std::string>& resource,
+                                        std::string_view jkt) const;
+
   // Verifies a token: signature with a live key of the ring (unknown or rotated-away kid
   // fails), typ at+jwt, iss, exp (and nbf/iat with skew), the claims notme always sets,
   // the agent still registered, and not revoked. Does not check aud (introspection must
@@ -177,6 +186,9 @@ class TokenIssuer {
  private:
   TokenIssuer(TokenIssuerOptions options, SigningKeyRing& keys, AgentRegistry& agents,
               RevocationList& revocations, const Clock& clock);
+  Result<IssuedToken> MintBound(std::string_view agent_name, std::string_view scope,
+                                const std::optional<std::string>& resource,
+                                std::string jkt) const;
   Result<std::string> ResolveAudience(const Agent& agent,
                                       const std::optional<std::string>& resource) const;
 

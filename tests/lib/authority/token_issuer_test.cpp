@@ -413,6 +413,38 @@ TEST_SUITE("TokenIssuer") {
     CHECK(s.revocations.LiveCount("claude") == 400);
   }
 
+  TEST_CASE("the human can mint for an agent bound to a key thumbprint") {
+    Stack s;
+    AddAgents(s);
+    const std::string jkt = s.TokenProof().jkt();
+    auto token = s.issuer->MintForThumbprint("claude", "git:sign", std::nullopt, jkt);
+    REQUIRE_MESSAGE(token, token.error().ToString());
+    CHECK(DecodePart(token->access_token, 1)["cnf"]["jkt"] == jkt);
+    const std::string url = "http://notme.localhost/v1/ssh/sign";
+    CHECK(s.issuer->AuthorizeRequest(token->access_token,
+                                     s.Proof("POST", url, token->access_token)));
+  }
+
+  TEST_CASE("minting for a thumbprint checks the thumbprint, the agent, scope and audience") {
+    Stack s;
+    AddAgents(s);
+    const std::string jkt = s.TokenProof().jkt();
+    for (const std::string& bad : {std::string(""), jkt + "A", jkt.substr(1), std::string(43, '='),
+                                   jkt.substr(0, 42) + "+", std::string(44, 'A')}) {
+      CAPTURE(bad);
+      auto token = s.issuer->MintForThumbprint("claude", "", std::nullopt, bad);
+      REQUIRE_FALSE(token);
+      CHECK(token.error().code() == ErrorCode::kInvalidRequest);
+    }
+    CHECK(s.issuer->MintForThumbprint("nobody", "", std::nullopt, jkt).error().code() ==
+          ErrorCode::kInvalidClient);
+    CHECK(s.issuer->MintForThumbprint("codex", "git:sign", std::nullopt, jkt).error().code() ==
+          ErrorCode::kInvalidScope);
+    CHECK(s.issuer->MintForThumbprint("codex", "", std::string("https://x/"), jkt)
+              .error()
+              .code() == ErrorCode::kInvalidTarget);
+  }
+
   TEST_CASE("invalid issuer URLs and human identities are refused at construction") {
     Stack s;
     for (const char* bad : {"", "notme.localhost", "ftp://x", "http://x/#f", "http://x/?q"}) {
