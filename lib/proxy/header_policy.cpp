@@ -109,7 +109,9 @@ httplib::Headers FilterResponseHeaders(const httplib::Headers& in,
                                        const std::vector<std::string_view>& secret_forms) {
   std::set<std::string> listed = ConnectionListed(in);
   httplib::Headers out;
-  for (const auto& [name, value] : in) {
+  for (const auto& header : in) {
+    const std::string& name = header.first;
+    const std::string& value = header.second;
     std::string lower = Lower(name);
     if (IsHopByHopOrInternal(lower) || listed.contains(lower) || lower.starts_with("proxy-") ||
         lower == "set-cookie" || lower == "set-cookie2") {

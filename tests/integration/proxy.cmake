@@ -1,0 +1,6 @@
+# The secretless proxy through the real notmed (tests/integration/proxy_test.py).
+add_test(NAME proxy_integration
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/proxy_test.py)
+set_tests_properties(proxy_integration PROPERTIES
+  LABELS "integration" TIMEOUT 120
+  ENVIRONMENT "NOTMED=$<TARGET_FILE:notmed>;NOTME=$<TARGET_FILE:notme>")
