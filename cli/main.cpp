@@ -10,6 +10,7 @@
 #include "cli/app.h"
 #include "cli/audit_command.h"
 #include "cli/doctor_command.h"
+#include "cli/git_command.h"
 #include "cli/revoke_command.h"
 #include "cli/run_command.h"
 #include "cli/status_command.h"
@@ -25,6 +26,7 @@ void RegisterCommands(CLI::App& app, notme::cli::CliContext& ctx) {
   RegisterRevokeCommands(app, ctx);
   RegisterAuditCommands(app, ctx);
   RegisterRunCommands(app, ctx);
+  RegisterGitCommands(app, ctx);
   RegisterDoctorCommands(app, ctx);
 }
 

@@ -12,6 +12,7 @@
 #include "daemon/hardening.h"
 #include "daemon/routes.h"
 #include "daemon/signals.h"
+#include "daemon/ssh_routes.h"
 #include "daemon/systemd.h"
 #include "keyring/open_keyring.h"
 #include "notme/version.h"
@@ -23,6 +24,7 @@ namespace {
 // Every component that serves HTTP registers here (see daemon_context.h).
 const RouteInstaller kRouteInstallers[] = {
     InstallOAuthRoutes,
+    InstallSshRoutes,
 };
 
 constexpr size_t kReplayCacheEntries = 1 << 18;

@@ -1,0 +1,1 @@
+notme_add_test(ssh_sign_shim_test SOURCES ssh_sign_args_test.cpp LIBS notme_ssh_sign_shim)
