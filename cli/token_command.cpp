@@ -62,9 +62,9 @@ void PrintHuman(const CliContext& ctx, const TokenOptions& o, const client::Toke
   std::cout << "\n";
   if (o.dpop_jwk.empty()) {
     std::cout << Paint("Note:", Style::kYellow, color)
-              << " this token is bound (cnf.jkt " << jkt << ") to a DPoP proof key that\n"
-                 "existed only inside this notme process, which is now gone. Every use of the\n"
-                 "token needs a fresh proof signed by that key (RFC 9449), so the token is\n"
+              << " this token is bound (cnf.jkt " << jkt << ")\nto a DPoP proof key that "
+                 "existed only inside this notme process, which is now gone.\nEvery use of the "
+                 "token needs a fresh proof signed by that key (RFC 9449), so the\ntoken is "
                  "useless to anyone else — it is shown so you can see what an agent receives.\n"
                  "To mint a token a program of yours can use, pass --dpop-jwk FILE with that\n"
                  "program's public JWK; agents get their own with `notme run`.\n";

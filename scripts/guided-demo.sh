@@ -1,7 +1,95 @@
 #!/usr/bin/env bash
-# Guided demo over an already built tree ($1 = build dir).
+# Guided demo over an already built tree ($1 = build dir): starts notmed in a private,
+# temporary runtime directory with an ephemeral keyring, walks through registering an
+# agent, minting a token, running a program as the agent, revoking and the audit trail.
+# Stops the daemon and removes every file it made on exit, whatever happens.
 set -euo pipefail
-BUILD="${1:?build dir}"
-for p in daemon/notmed cli/notme shim/notme-ssh-sign shim/git-credential-notme; do
-  "$BUILD/$p" --version
+BUILD="$(cd "${1:?usage: guided-demo.sh BUILD_DIR}" && pwd)"
+NOTMED="$BUILD/daemon/notmed"
+NOTME_BIN="$BUILD/cli/notme"
+for p in "$NOTMED" "$NOTME_BIN"; do
+  [[ -x $p ]] || { echo "guided-demo: $p is not built" >&2; exit 1; }
 done
+
+if [[ -t 1 && -z ${NO_COLOR:-} ]]; then B=$'\e[1m'; D=$'\e[2m'; C=$'\e[36m'; R=$'\e[0m'; else B= D= C= R=; fi
+step() { printf '\n%s== %s ==%s\n' "$B" "$*" "$R"; }
+say() { printf '%s%s%s\n' "$D" "$*" "$R"; }
+# Prints the command as one would type it (arguments with spaces single-quoted), runs it.
+show() {
+  local a line=""
+  for a in "$@"; do [[ $a == *[[:space:]\"\$\|]* ]] && a="'$a'"; line+="${line:+ }$a"; done
+  printf '%s$ %s%s\n' "$C" "$line" "$R"
+  "$@"
+}
+notme() { "$NOTME_BIN" "$@"; }
+
+# Everything lives under one short private directory in /tmp (socket paths < 108 bytes).
+DEMO="$(mktemp -d /tmp/notme-demo.XXXXXX)"
+chmod 700 "$DEMO"
+DAEMON_PID=""
+cleanup() {
+  local rc=$?
+  if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+    kill -TERM "$DAEMON_PID" 2>/dev/null || true
+    wait "$DAEMON_PID" 2>/dev/null || true
+  fi
+  rm -rf "$DEMO"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+export NOTME_RUNTIME_DIR="$DEMO/run"
+unset NOTME_SOCKET
+export PATH="$BUILD/cli:$BUILD/shim:$PATH"
+
+step "1. Start notmed"
+say "notmed is the per-user daemon. Here it runs in a throw-away directory with an"
+say "ephemeral keyring (keys live only in its memory); normally systemd starts it."
+printf '%s$ notmed --runtime-dir %s --keyring ephemeral &%s\n' "$C" "$NOTME_RUNTIME_DIR" "$R"
+"$NOTMED" --runtime-dir "$NOTME_RUNTIME_DIR" --config-dir "$DEMO/config" \
+  --state-dir "$DEMO/state" --keyring ephemeral 2>"$DEMO/notmed.log" &
+DAEMON_PID=$!
+for _ in $(seq 1 100); do
+  [[ -S $NOTME_RUNTIME_DIR/control.sock ]] && break
+  kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$DEMO/notmed.log" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -S $NOTME_RUNTIME_DIR/control.sock ]] || { echo "notmed did not start" >&2; cat "$DEMO/notmed.log" >&2; exit 1; }
+show notme status
+
+step "2. Register an agent"
+say "An agent gets a name, the scopes it may ask for, and its own socket. Whoever"
+say "connects to that socket (only your uid can) *is* that agent — nothing else."
+show notme agent add demo-agent --scope git:sign --scope repo:read
+show notme agent list
+
+step "3. Mint a token and look inside"
+say "Tokens live 5 minutes and are DPoP-bound (RFC 9449): cnf.jkt names the key that"
+say "must sign a proof for every request. This one is bound to the CLI's own throw-away"
+say "key, so it is only for looking at — useless to anyone who copies it."
+show notme token --agent demo-agent --scope repo:read
+
+step "4. Run a program as the agent"
+say "notme run gives the program the agent's socket (NOTME_SOCKET) and configures git"
+say "for that program only, through GIT_CONFIG_* variables: commits are signed as the"
+say "agent via notme-ssh-sign. None of these values is a secret."
+show notme run --agent demo-agent -- sh -c 'env | grep -E "^(NOTME_SOCKET|GIT_CONFIG_)" | sort'
+show notme run --agent demo-agent -- git config --get gpg.format
+say "Inside, the agent mints its own tokens without naming itself:"
+show notme run --agent demo-agent -- sh -c 'notme token --scope repo:read --json | grep -m1 "\"client_id\""'
+
+# Later steps plug in here: a commit signed as the agent and verified by stock git
+# (notme git setup), and a request through the secretless proxy (notme route/secret).
+
+step "5. Revoke"
+say "Revocation is immediate: every live token of the agent stops working."
+show notme revoke --agent demo-agent
+
+step "6. The audit trail"
+say "Every token, signature, refusal and change is recorded (notme audit --follow tails it)."
+show notme audit
+
+step "Done"
+say "Stopping notmed and removing $DEMO — nothing is left running."
