@@ -63,8 +63,8 @@ Result<std::pair<int64_t, bool>> PrintPage(CliContext& ctx, client::Client& c, i
   }
   std::cout.flush();
   int64_t next = Int(page, "next").value_or(after);
-  // A cursor that does not advance would loop forever on a full page: stop paging then.
-  bool more = count >= static_cast<size_t>(kPageSize) && next > after;
+  // Page until an empty page; a cursor that does not advance ends paging too (no loop).
+  bool more = count > 0 && next > after;
   return std::pair<int64_t, bool>{std::max(next, after), more};
 }
 

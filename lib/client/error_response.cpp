@@ -8,8 +8,9 @@ namespace {
 constexpr size_t kMaxErrorBody = 64 * 1024;
 constexpr size_t kMaxDescription = 512;
 
+// Only codes a daemon may send: kDaemonUnreachable is the client's own verdict (exit 3).
 std::optional<ErrorCode> CodeByName(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(ErrorCode::kDaemonUnreachable); ++i) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
     auto code = static_cast<ErrorCode>(i);
     if (ErrorCodeName(code) == name) return code;
   }
