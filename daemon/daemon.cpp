@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,9 +14,11 @@
 #include "daemon/routes.h"
 #include "daemon/signals.h"
 #include "daemon/ssh_routes.h"
+#include "daemon/proxy_routes.h"
 #include "daemon/systemd.h"
 #include "keyring/open_keyring.h"
 #include "notme/version.h"
+#include "server/tcp_listener.h"
 #include "server/unix_socket.h"
 
 namespace notme::daemon {
@@ -25,6 +28,7 @@ namespace {
 const RouteInstaller kRouteInstallers[] = {
     InstallOAuthRoutes,
     InstallSshRoutes,
+    InstallProxyRoutes,
 };
 
 constexpr size_t kReplayCacheEntries = 1 << 18;
@@ -97,6 +101,7 @@ void Daemon::OnRefusedPeer(const server::SocketIdentity& socket, const server::P
 
 std::unique_ptr<server::UnixHttpServer> Daemon::MakeServer(server::SocketIdentity identity) {
   const bool is_agent = identity.is_agent();
+  const bool is_loopback = identity.kind == server::SocketIdentity::Kind::kLoopback;
   auto srv = std::make_unique<server::UnixHttpServer>(
       std::move(identity), ::getuid(), *pool_, server::ServerLimits{},
       [this](const server::SocketIdentity& s, const server::PeerInfo& p, std::string_view r) {
@@ -104,6 +109,8 @@ std::unique_ptr<server::UnixHttpServer> Daemon::MakeServer(server::SocketIdentit
       });
   if (is_agent) {
     InstallAgentSocketPolicy(*srv, *ctx_);
+  } else if (is_loopback) {
+    InstallLoopbackPolicy(*srv);
   } else {
     InstallManagementRoutes(*srv, *ctx_);
   }
@@ -176,6 +183,15 @@ Result<void> Daemon::Start(std::multimap<std::string, int> inherited) {
   }
   control_ = MakeServer(server::SocketIdentity::Control());
   NOTME_TRY_VOID(control_->Start(std::move(control)));
+  if (options_.proxy_listen) {
+    NOTME_TRY(auto address, server::ParseLoopbackAddress(*options_.proxy_listen));
+    NOTME_TRY(auto tcp, server::ListenTcpLoopback(address));
+    NOTME_TRY(auto port, server::BoundPort(tcp.fd.get()));
+    loopback_ = MakeServer(server::SocketIdentity::Loopback());
+    NOTME_TRY_VOID(loopback_->Start(std::move(tcp)));
+    spdlog::info("proxy listener on {}:{} (loopback; callers need an access token)", address.host,
+                 port);
+  }
   SyncAgentSockets();
   spdlog::info("notmed {} ready on {} (issuer {}, {} agents)", kVersion,
                options_.paths.control_socket.string(), options_.issuer, agents_->size());
@@ -185,13 +201,18 @@ Result<void> Daemon::Start(std::multimap<std::string, int> inherited) {
 
 void Daemon::Reload() {
   Notify("RELOADING=1");
-  auto r = agents_->Reload();
+  auto r = issuer_->ReloadAgents();
   if (!r) {
     spdlog::error("reload failed, keeping the previous policy: {}", r.error().message());
     authority::AuditEvent e{authority::kAuditConfigReloaded, std::nullopt, "",
                             r.error().message(), {{"ok", false}}};
     (void)audit_->Append(e);
   } else {
+    for (const auto& gone : *r) {
+      authority::AuditEvent removed{authority::kAuditAgentRemoved, std::nullopt, gone, "reload",
+                                    nlohmann::json::object()};
+      (void)audit_->Append(removed);
+    }
     SyncAgentSockets();
     spdlog::info("reloaded {} ({} agents)", agents_->file().string(), agents_->size());
     authority::AuditEvent e{authority::kAuditConfigReloaded, std::nullopt, "", "",
@@ -239,6 +260,7 @@ void Daemon::Shutdown() {
   }
   Notify("STOPPING=1");
   if (control_) control_->Stop();
+  if (loopback_) loopback_->Stop();
   for (auto& [name, srv] : agents) srv->Stop();
   if (pool_) pool_->Shutdown();
 }
@@ -251,6 +273,10 @@ int DaemonMain(int argc, char** argv) {
     std::fprintf(stderr, "notmed: %s\n", r.error().message().c_str());
     return 1;
   }
+  // Each connection has its own worker thread; glibc would give many of them their own
+  // malloc arena, and freed memory in idle arenas would stay resident. Few arenas keep
+  // RSS close to the live state.
+  (void)::mallopt(M_ARENA_MAX, 2);
   if (auto r = HardenProcess(); !r) {
     std::fprintf(stderr, "notmed: hardening failed: %s\n", r.error().message().c_str());
     return 1;

@@ -76,6 +76,7 @@ class Daemon {
   std::unique_ptr<server::WorkerPool> pool_;
   std::unique_ptr<DaemonContext> ctx_;
   std::unique_ptr<server::UnixHttpServer> control_;
+  std::unique_ptr<server::UnixHttpServer> loopback_;  // --proxy-listen
 
   Mutex mu_;
   std::map<std::string, std::unique_ptr<server::UnixHttpServer>> agent_servers_ GUARDED_BY(mu_);

@@ -130,11 +130,10 @@ void HandleGetAgent(DaemonContext& ctx, const std::string& name, httplib::Respon
 }
 
 void HandleDeleteAgent(DaemonContext& ctx, const std::string& name, httplib::Response& res) {
-  auto removed = ctx.agents.Remove(name);
-  if (!removed) return SendError(res, removed.error());
+  auto revoked = ctx.tokens.RemoveAgent(name);
+  if (!revoked) return SendError(res, revoked.error());
   ctx.close_agent_socket(name);
-  const size_t revoked = ctx.tokens.RevokeAgent(name);
-  Audit(ctx, authority::kAuditAgentRemoved, name, "", {{"revoked", revoked}});
+  Audit(ctx, authority::kAuditAgentRemoved, name, "", {{"revoked", *revoked}});
   res.status = 204;
   res.set_header("Cache-Control", "no-store");
 }
@@ -253,6 +252,14 @@ void InstallAgentSocketPolicy(server::UnixHttpServer& server, DaemonContext& ctx
           "management endpoint on an agent socket", {{"path", req.path}, {"method", req.method}});
     SendError(res, Error(ErrorCode::kPermissionDenied,
                          "an agent socket cannot reach management endpoints"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
+}
+
+void InstallLoopbackPolicy(server::UnixHttpServer& server) {
+  server.AddPreRoutingHook([](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/r/", 0) == 0) return httplib::Server::HandlerResponse::Unhandled;
+    server::SendJsonError(res, 404, "not_found", "only /r/ is served on the loopback listener");
     return httplib::Server::HandlerResponse::Handled;
   });
 }

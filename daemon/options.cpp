@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "notme/version.h"
+#include "server/tcp_listener.h"
 
 namespace notme::daemon {
 
@@ -117,7 +118,10 @@ ParsedCommandLine ParseCommandLine(int argc, const char* const* argv, const EnvL
   auto issuer = NormalizeIssuer(o.issuer);
   if (!issuer) return usage_error(issuer.error().message());
   o.issuer = *issuer;
-  if (!proxy_listen.empty()) o.proxy_listen = proxy_listen;
+  if (!proxy_listen.empty()) {
+    if (auto a = server::ParseLoopbackAddress(proxy_listen); !a) return usage_error(a.error().message());
+    o.proxy_listen = proxy_listen;
+  }
   o.human = human.empty() ? DefaultHuman(uid) : human;
   return out;
 }

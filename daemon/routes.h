@@ -15,6 +15,11 @@ void InstallManagementRoutes(server::UnixHttpServer& server, DaemonContext& ctx)
 // is not agent-facing, before any handler runs.
 void InstallAgentSocketPolicy(server::UnixHttpServer& server, DaemonContext& ctx);
 
+// On the loopback TCP listener (--proxy-listen) only the proxy (`/r/...`) is served;
+// everything else answers 404, so nothing but token-authenticated proxying is reachable
+// from other users of the machine.
+void InstallLoopbackPolicy(server::UnixHttpServer& server);
+
 // The RFC 8414 document.
 nlohmann::json AuthorizationServerMetadata(const DaemonContext& ctx);
 

@@ -73,7 +73,8 @@ TEST_SUITE("ParseCommandLine") {
     for (std::vector<std::string> bad :
          {std::vector<std::string>{"--bogus"}, {"--keyring", "kwallet"}, {"--rotate-interval", "0"},
           {"--issuer", "ftp://x"}, {"--issuer", "http://"}, {"--issuer", "http://a?b"},
-          {"--runtime-dir", "relative/dir"}, {"extra"}}) {
+          {"--runtime-dir", "relative/dir"}, {"extra"}, {"--proxy-listen", "0.0.0.0:8080"},
+          {"--proxy-listen", "127.0.0.1"}, {"--proxy-listen", "127.0.0.1:99999"}}) {
       CAPTURE(bad[0]);
       auto p = Parse(bad);
       CHECK(p.action == ParsedCommandLine::Action::kExit);

@@ -456,6 +456,31 @@ class LifecycleTest(unittest.TestCase):
             d.cleanup()
 
 
+class LoopbackListenerTest(unittest.TestCase):
+    def test_loopback_listener_serves_only_the_proxy(self):
+        import http.client
+        d = Daemon(["--proxy-listen", "127.0.0.1:0"])
+        try:
+            m = None
+            for _ in range(100):
+                m = re.search(r"proxy listener on 127\.0\.0\.1:(\d+)", d.log())
+                if m:
+                    break
+                time.sleep(0.02)
+            self.assertIsNotNone(m, d.log())
+            port = int(m.group(1))
+            for method, path in [("GET", "/v1/status"), ("POST", "/v1/agents"),
+                                 ("GET", "/.well-known/jwks.json"), ("POST", "/token")]:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request(method, path, body=b"{}" if method == "POST" else None)
+                r = c.getresponse()
+                self.assertEqual(r.status, 404, (method, path))
+                r.read()
+                c.close()
+        finally:
+            d.cleanup()
+
+
 class NoKeyMaterialTest(unittest.TestCase):
     def test_no_token_or_key_bytes_in_any_file_after_a_session(self):
         d = Daemon()

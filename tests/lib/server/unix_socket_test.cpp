@@ -96,3 +96,34 @@ TEST_SUITE("ListenUnixSocket") {
 
 }  // namespace
 }  // namespace notme::server
+
+#include "server/tcp_listener.h"
+
+namespace notme::server {
+namespace {
+
+TEST_SUITE("ParseLoopbackAddress") {
+  TEST_CASE("loopback addresses are accepted") {
+    CHECK(ParseLoopbackAddress("127.0.0.1:8080")->port == 8080);
+    CHECK(ParseLoopbackAddress("localhost:1")->host == "127.0.0.1");
+    CHECK(ParseLoopbackAddress("[::1]:443")->host == "::1");
+  }
+  TEST_CASE("anything that is not loopback, or a bad port, is refused") {
+    for (const char* bad : {"0.0.0.0:80", "192.168.1.1:80", "[::]:80", "example.com:80",
+                            "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+                            "127.0.0.1:8x", ":80"}) {
+      CAPTURE(bad);
+      CHECK_FALSE(ParseLoopbackAddress(bad).has_value());
+    }
+  }
+  TEST_CASE("a loopback listener binds and reports its port") {
+    auto s = ListenTcpLoopback({"127.0.0.1", 0});
+    REQUIRE(s.has_value());
+    auto port = BoundPort(s->fd.get());
+    REQUIRE(port.has_value());
+    CHECK(*port != 0);
+  }
+}
+
+}  // namespace
+}  // namespace notme::server
