@@ -1,0 +1,292 @@
+#include "registration/registration_manager.h"
+
+#include "registration/service_calls.h"
+#include "registration/service_response.h"
+
+namespace notme::registration {
+namespace {
+
+std::string SecretNameFor(const std::string& registration) { return "reg-" + registration; }
+
+// The route's upstream: the resource identifier without a trailing '/'.
+std::string UpstreamFor(const ServiceUrl& resource) {
+  std::string path = resource.path;
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  return resource.Origin() + path;
+}
+
+}  // namespace
+
+nlohmann::json RegistrationPreview::ToJson() const {
+  const auto& prm = discovery.resource;
+  const auto& aa = discovery.authorization_server.agent_auth;
+  return {{"name", name},
+          {"resource", prm.resource.ToString()},
+          {"resource_name", prm.resource_name},
+          {"resource_logo_uri", prm.resource_logo_uri},
+          {"authorization_server", discovery.authorization_server.issuer.ToString()},
+          {"register_uri", aa.register_uri.ToString()},
+          {"scopes", prm.scopes_supported},
+          {"method", MethodName(method)},
+          {"credential_type", credential_type},
+          {"needs_consent", method != Method::kAnonymous},
+          {"asserted", asserted}};
+}
+
+RegistrationManager::RegistrationManager(RegistrationStore& store, keyring::Keyring& keyring,
+                                         const IdJagProvider* provider, ServiceClient client,
+                                         const Clock& clock, RegistrationHooks hooks,
+                                         std::string human_subject)
+    : store_(store), keyring_(keyring), provider_(provider), client_(std::move(client)), clock_(clock),
+      hooks_(std::move(hooks)), human_subject_(std::move(human_subject)) {}
+
+void RegistrationManager::Audit(std::string_view event, const std::string& agent, nlohmann::json fields) const {
+  if (hooks_.audit) hooks_.audit(event, agent, std::move(fields));
+}
+
+Result<RegistrationPreview> RegistrationManager::Preview(const RegisterParams& p) const {
+  if (hooks_.check_agent) NOTME_TRY_VOID(hooks_.check_agent(p.agent));
+  if (!p.email.empty() && !IsPlausibleEmail(p.email)) {
+    return Fail(ErrorCode::kInvalidArgument, "'" + p.email.substr(0, 64) + "' is not an email address");
+  }
+  RegistrationPreview out;
+  NOTME_TRY(out.discovery, Discover(client_, p.url, PolicyFor(p.allow_loopback)));
+  const AgentAuth& aa = out.discovery.authorization_server.agent_auth;
+  NOTME_TRY(out.method, ChooseMethod(aa, p.method, !p.email.empty()));
+  if (out.method == Method::kIdJag) {
+    if (provider_ == nullptr) return Fail(ErrorCode::kUnsupported, "this daemon has no ID-JAG provider key");
+    if (p.email.empty()) return Fail(ErrorCode::kInvalidArgument, "id-jag registration needs --email");
+  }
+  NOTME_TRY(out.credential_type, ChooseCredentialType(aa, out.method));
+  out.name = p.name.empty() ? DefaultRegistrationName(p.agent, out.discovery.resource.resource.host) : p.name;
+  if (!IsValidRegistrationName(out.name)) {
+    return Fail(ErrorCode::kInvalidArgument, "registration names are [a-z0-9][a-z0-9_-]{0,63}");
+  }
+  out.asserted = nlohmann::json::object();
+  if (out.method == Method::kEmail) {
+    out.asserted = {{"email", p.email}};
+  } else if (out.method == Method::kIdJag) {
+    out.asserted = {{"iss", provider_->issuer()},
+                    {"sub", human_subject_},
+                    {"aud", out.discovery.resource.resource.ToString()},
+                    {"email", p.email},
+                    {"email_verified", true},
+                    {"agent", p.agent}};
+  }
+  return out;
+}
+
+Result<void> RegistrationManager::StoreCredential(RegistrationRecord& record,
+                                                  const crypto::SecretBytes& credential) {
+  record.secret = SecretNameFor(record.name);
+  NOTME_TRY(auto entry, keyring::SecretEntryName(record.secret));
+  return keyring_.Store(entry, credential, "notme registration " + record.name);
+}
+
+Result<void> RegistrationManager::CreateRoute(RegistrationRecord& record) {
+  NOTME_TRY(auto resource, ParseServiceUrl(record.resource, PolicyFor(record.allow_loopback)));
+  proxy::RouteSpec spec;
+  spec.name = record.name;
+  spec.upstream = UpstreamFor(resource);
+  spec.secret = record.secret;
+  spec.inject = "Authorization: Bearer {secret}";
+  spec.allow_loopback = record.allow_loopback;
+  NOTME_TRY(auto route, proxy::ValidateRouteSpec(spec, clock_.NowSeconds()));
+  if (hooks_.add_route) NOTME_TRY_VOID(hooks_.add_route(route));
+  if (hooks_.grant_scope) {
+    if (auto r = hooks_.grant_scope(record.agent, route.scope); !r) {
+      if (hooks_.remove_route) (void)hooks_.remove_route(route.name);
+      return Fail(r.error());
+    }
+  }
+  record.route = route.name;
+  return Ok();
+}
+
+Result<RegistrationRecord> RegistrationManager::Register(const RegisterParams& p) {
+  MutexLock ops(&ops_mu_);
+  NOTME_TRY(auto preview, Preview(p));
+  if (store_.Find(preview.name)) {
+    return Fail(ErrorCode::kAlreadyExists, "a registration named '" + preview.name + "' exists (notme registration rm)");
+  }
+  if (preview.method != Method::kAnonymous && !p.consent) {
+    return Fail(ErrorCode::kPermissionDenied, "asserting your identity needs your consent (confirm on the TTY or --yes)");
+  }
+  const Discovery& d = preview.discovery;
+  RegistrationRequest request{.method = preview.method, .credential_type = preview.credential_type,
+                              .email = p.email, .assertion = {}};
+  const std::string audience = d.resource.resource.ToString();
+  if (preview.method == Method::kIdJag) {
+    NOTME_TRY_VOID(store_.AddConsent(p.agent, audience, clock_.NowSeconds()));
+    NOTME_TRY(request.assertion, MintIdJag(p.agent, audience, p.email));
+  }
+  auto answer = PostRegistration(client_, d.authorization_server.agent_auth, request);
+  WipeString(request.assertion);
+  if (!answer) return Fail(answer.error());
+
+  RegistrationRecord rec;
+  rec.name = preview.name;
+  rec.agent = p.agent;
+  rec.url = d.requested.ToString();
+  rec.resource = audience;
+  rec.resource_name = d.resource.resource_name;
+  rec.authorization_server = d.authorization_server.issuer.ToString();
+  rec.method = std::string(MethodName(preview.method));
+  rec.service_registration_id = answer->registration_id;
+  rec.registration_type = answer->registration_type;
+  rec.credential_type = answer->credential ? answer->credential_type : "";
+  rec.credential_expires = answer->credential_expires;
+  rec.claim_expires = answer->claim_token_expires;
+  rec.scopes = answer->scopes;
+  rec.post_claim_scopes = answer->post_claim_scopes;
+  rec.email = preview.method == Method::kAnonymous ? "" : p.email;
+  rec.allow_loopback = p.allow_loopback;
+  rec.created_at = rec.updated_at = clock_.NowSeconds();
+  rec.status = answer->credential ? RegistrationStatus::kActive : RegistrationStatus::kPendingClaim;
+
+  if (answer->credential) {
+    NOTME_TRY_VOID(StoreCredential(rec, *answer->credential));
+    if (auto r = CreateRoute(rec); !r) {
+      (void)keyring_.Remove(*keyring::SecretEntryName(rec.secret));
+      return Fail(r.error());
+    }
+  }
+  if (auto r = store_.Add(rec); !r) {
+    if (!rec.route.empty() && hooks_.remove_route) (void)hooks_.remove_route(rec.route);
+    if (!rec.secret.empty()) (void)keyring_.Remove(*keyring::SecretEntryName(rec.secret));
+    return Fail(r.error());
+  }
+  if (answer->claim_token) {
+    MutexLock lock(&mu_);
+    claim_tokens_.insert_or_assign(rec.name, std::move(*answer->claim_token));
+  }
+  Audit(kAuditRegistrationCreated, rec.agent,
+        {{"registration", rec.name}, {"resource", rec.resource}, {"method", rec.method},
+         {"registration_id", rec.service_registration_id}, {"registration_type", rec.registration_type}});
+  if (preview.method == Method::kEmail) {
+    Audit(kAuditClaimRequested, rec.agent, {{"registration", rec.name}, {"email", rec.email}});
+  }
+  return rec;
+}
+
+bool RegistrationManager::ClaimPending(const std::string& name) const {
+  MutexLock lock(&mu_);
+  return claim_tokens_.contains(name);
+}
+
+Result<RegistrationRecord> RegistrationManager::StartClaim(const std::string& name, const std::string& email) {
+  MutexLock ops(&ops_mu_);
+  auto rec = store_.Find(name);
+  if (!rec) return Fail(ErrorCode::kNotFound, "no registration named '" + name + "'");
+  if (rec->status == RegistrationStatus::kPendingClaim) {
+    return Fail(ErrorCode::kInvalidArgument, "the service already emailed " + rec->email +
+                                                 "; enter the code with `notme claim " + name + " --otp`");
+  }
+  if (rec->status == RegistrationStatus::kClaimed) return Fail(ErrorCode::kAlreadyExists, "already claimed");
+  if (!IsPlausibleEmail(email)) return Fail(ErrorCode::kInvalidArgument, "not an email address");
+  NOTME_TRY(auto d, Discover(client_, rec->url, PolicyFor(rec->allow_loopback)));
+  {
+    MutexLock lock(&mu_);
+    auto it = claim_tokens_.find(name);
+    if (it == claim_tokens_.end()) {
+      return Fail(ErrorCode::kNotFound, "notme no longer holds this registration's claim token (the daemon "
+                                        "restarted or the claim finished); register again to claim");
+    }
+    NOTME_TRY(auto started, PostClaimStart(client_, d.authorization_server.agent_auth, it->second, email));
+    (void)started;
+  }
+  rec->email = email;
+  rec->updated_at = clock_.NowSeconds();
+  NOTME_TRY_VOID(store_.Update(*rec));
+  Audit(kAuditClaimRequested, rec->agent, {{"registration", name}, {"email", email}});
+  return *rec;
+}
+
+Result<RegistrationRecord> RegistrationManager::CompleteClaim(const std::string& name,
+                                                              const crypto::SecretBytes& otp) {
+  MutexLock ops(&ops_mu_);
+  auto rec = store_.Find(name);
+  if (!rec) return Fail(ErrorCode::kNotFound, "no registration named '" + name + "'");
+  NOTME_TRY(auto d, Discover(client_, rec->url, PolicyFor(rec->allow_loopback)));
+  std::optional<ClaimCompleteResponse> done;
+  {
+    MutexLock lock(&mu_);
+    auto it = claim_tokens_.find(name);
+    if (it == claim_tokens_.end()) {
+      return Fail(ErrorCode::kNotFound, "notme holds no claim in progress for '" + name + "'");
+    }
+    NOTME_TRY(auto answer, PostClaimComplete(client_, d.authorization_server.agent_auth, it->second, otp));
+    done.emplace(std::move(answer));
+  }
+  if (done->credential) {
+    NOTME_TRY_VOID(StoreCredential(*rec, *done->credential));
+    rec->credential_type = done->credential_type;
+    rec->credential_expires = done->credential_expires;
+    if (rec->route.empty()) NOTME_TRY_VOID(CreateRoute(*rec));
+  } else if (rec->secret.empty()) {
+    return Fail(ErrorCode::kUpstream, "the service confirmed the claim but sent no credential");
+  }
+  if (!done->scopes.empty()) {
+    rec->scopes = done->scopes;
+  } else if (!rec->post_claim_scopes.empty()) {
+    rec->scopes = rec->post_claim_scopes;  // upgraded in place (AUTH.md "4c")
+  }
+  rec->status = RegistrationStatus::kClaimed;
+  rec->updated_at = clock_.NowSeconds();
+  NOTME_TRY_VOID(store_.Update(*rec));
+  {
+    MutexLock lock(&mu_);
+    claim_tokens_.erase(name);  // AUTH.md: the claim token does not outlive the ceremony
+  }
+  Audit(kAuditClaimConfirmed, rec->agent, {{"registration", name}, {"registration_id", done->registration_id}});
+  return *rec;
+}
+
+Result<void> RegistrationManager::Remove(const std::string& name) {
+  MutexLock ops(&ops_mu_);
+  auto rec = store_.Find(name);
+  if (!rec) return Fail(ErrorCode::kNotFound, "no registration named '" + name + "'");
+  if (!rec->route.empty() && hooks_.remove_route) {
+    if (auto r = hooks_.remove_route(rec->route); !r && r.error().code() != ErrorCode::kNotFound) return r;
+  }
+  if (!rec->secret.empty()) {
+    NOTME_TRY(auto entry, keyring::SecretEntryName(rec->secret));
+    if (auto r = keyring_.Remove(entry); !r && r.error().code() != ErrorCode::kNotFound) return r;
+  }
+  if (rec->method == MethodName(Method::kIdJag)) NOTME_TRY_VOID(store_.RemoveConsent(rec->agent, rec->resource));
+  {
+    MutexLock lock(&mu_);
+    claim_tokens_.erase(name);
+  }
+  NOTME_TRY_VOID(store_.Remove(name));
+  Audit(kAuditRegistrationRemoved, rec->agent, {{"registration", name}, {"resource", rec->resource}});
+  return Ok();
+}
+
+void RegistrationManager::NoteProxyStatus(const std::string& route, int status) {
+  if (status != 401) return;
+  auto rec = store_.FindByRoute(route);
+  if (!rec || rec->status == RegistrationStatus::kRevoked) return;
+  rec->status = RegistrationStatus::kRevoked;
+  rec->updated_at = clock_.NowSeconds();
+  (void)store_.Update(*rec);
+  Audit(kAuditRegistrationRevoked, rec->agent,
+        {{"registration", rec->name},
+         {"resource", rec->resource},
+         {"fix", "notme registration rm " + rec->name + " && notme register " + rec->url + " --agent " + rec->agent}});
+}
+
+Result<std::string> RegistrationManager::MintIdJag(const std::string& agent, const std::string& audience,
+                                                   const std::string& email) const {
+  if (provider_ == nullptr) return Fail(ErrorCode::kUnsupported, "this daemon has no ID-JAG provider key");
+  if (!store_.HasConsent(agent, audience)) {
+    return Fail(ErrorCode::kPermissionDenied, "the human has not consented to assert their identity to '" +
+                                                  audience + "' for agent '" + agent + "'");
+  }
+  NOTME_TRY(auto jwt, provider_->Mint(IdJagSubject{.subject = human_subject_, .email = email, .agent = agent,
+                                                   .audience = audience, .lifetime = kMaxIdJagLifetime}));
+  Audit(kAuditIdJagMinted, agent, {{"aud", audience}, {"iss", provider_->issuer()}});
+  return jwt;
+}
+
+}  // namespace notme::registration
