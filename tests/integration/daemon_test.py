@@ -209,6 +209,9 @@ class TokenEndpointTest(unittest.TestCase):
         self.assertTrue(resp.startswith(b"HTTP/1.1 4"), resp[:100])
         r = request(self.d.control, "GET", "/" + "a" * 9000)
         self.assertIn(r.status, (400, 414))
+        # Just under httplib's request-line limit: parsed (std::regex) without harm.
+        self.assertEqual(request(self.d.control, "GET", "/" + "a" * 8100).status, 404)
+        self.assertEqual(request(self.d.control, "GET", "/x?" + "a=b&" * 2000).status, 404)
 
     def test_deep_json_is_refused(self):
         body = b'{"name":' + b"[" * 100000 + b"]" * 100000 + b"}"
