@@ -25,6 +25,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
+    a.notmed, a.notme, a.shim = (os.path.abspath(p) for p in (a.notmed, a.notme, a.shim))
     home = tempfile.mkdtemp(prefix="notme-sshb-", dir="/tmp")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NOTME_", "GIT_", "XDG_"))}
     env.update(HOME=home, XDG_CONFIG_HOME=f"{home}/c", XDG_STATE_HOME=f"{home}/s",
