@@ -326,6 +326,40 @@ class LifecycleTest(unittest.TestCase):
         finally:
             d.cleanup()
 
+    def test_process_is_hardened(self):
+        d = Daemon()
+        try:
+            with open("/proc/%d/limits" % d.proc.pid) as f:
+                core = [l for l in f if l.startswith("Max core file size")][0].split()
+            self.assertEqual(core[4:6], ["0", "0"])
+            with open("/proc/%d/status" % d.proc.pid) as f:
+                status = f.read()
+            self.assertIn("Umask:\t0077", status)
+            fds = os.listdir("/proc/%d/fd" % d.proc.pid)
+            for fd in fds:
+                target = os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd))
+                self.assertFalse(target.endswith("daemon_test.py"), target)
+        finally:
+            d.cleanup()
+
+    def test_inherited_fds_are_closed(self):
+        r, w = os.pipe()
+        os.set_inheritable(w, True)
+        d = Daemon(start=False)
+        try:
+            import subprocess
+            d.stderr = open(d.stderr_path, "ab")
+            d.proc = subprocess.Popen(d.args(), env=d.env, stdout=subprocess.DEVNULL,
+                                      stderr=d.stderr, pass_fds=(w,))
+            d.wait_ready()
+            ours = "pipe:[%d]" % os.fstat(w).st_ino
+            for fd in os.listdir("/proc/%d/fd" % d.proc.pid):
+                self.assertNotEqual(os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd)), ours)
+        finally:
+            os.close(r)
+            os.close(w)
+            d.cleanup()
+
     def test_sigint_also_shuts_down_cleanly(self):
         d = Daemon()
         try:
