@@ -3,6 +3,9 @@
 #include <algorithm>
 
 namespace notme::proxy {
+namespace {
+constexpr size_t kCoalesceLimit = 64 * 1024;
+}  // namespace
 
 bool BytePipe::Write(const char* data, size_t n) {
   if (n == 0) return !aborted();
@@ -11,9 +14,16 @@ bool BytePipe::Write(const char* data, size_t n) {
   // size makes progress while memory stays bounded by capacity + one chunk.
   while (!aborted_ && !finished_ && queued_ > 0 && queued_ + n > capacity_) can_write_.wait(mu_);
   if (aborted_ || finished_) return false;
-  chunks_.emplace_back(data, n);
+  // Coalesce small writes (httplib hands over 4 KiB reads) so the reader moves large
+  // blocks: fewer wake-ups, fewer and larger chunks on the wire.
+  bool was_empty = queued_ == 0;
+  if (!chunks_.empty() && chunks_.back().size() + n <= kCoalesceLimit) {
+    chunks_.back().append(data, n);
+  } else {
+    chunks_.emplace_back(data, n);
+  }
   queued_ += n;
-  can_read_.notify_one();
+  if (was_empty) can_read_.notify_one();
   return true;
 }
 
@@ -44,16 +54,23 @@ BytePipe::ReadStatus BytePipe::Read(std::string& out, size_t max) {
   while (!aborted_ && chunks_.empty() && !finished_) can_read_.wait(mu_);
   if (aborted_) return ReadStatus::kAborted;
   if (chunks_.empty()) return ReadStatus::kEof;
-  std::string& front = chunks_.front();
-  if (front.size() <= max) {
-    out.swap(front);
-    chunks_.pop_front();
-  } else {
-    out.assign(front, 0, max);
-    front.erase(0, max);
+  bool was_full = queued_ + kCoalesceLimit > capacity_;
+  while (!chunks_.empty() && out.size() < max) {
+    std::string& front = chunks_.front();
+    size_t room = max - out.size();
+    if (out.empty() && front.size() <= room) {
+      out.swap(front);
+      chunks_.pop_front();
+    } else if (front.size() <= room) {
+      out.append(front);
+      chunks_.pop_front();
+    } else {
+      out.append(front, 0, room);
+      front.erase(0, room);
+    }
   }
   queued_ -= out.size();
-  can_write_.notify_one();
+  if (was_full || queued_ == 0) can_write_.notify_all();
   return ReadStatus::kData;
 }
 

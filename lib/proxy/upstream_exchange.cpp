@@ -129,6 +129,7 @@ void UpstreamExchange::Run(UpstreamUrl url, ResolvedAddress addr, std::string ca
   cli->set_compress(false);
   cli->set_keep_alive(false);
   cli->set_url_encode(false);
+  cli->set_tcp_nodelay(true);
   cli->set_connection_timeout(options.connect_timeout);
   cli->set_read_timeout(options.read_timeout);
   cli->set_write_timeout(options.write_timeout);
