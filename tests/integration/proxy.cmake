@@ -4,3 +4,9 @@ add_test(NAME proxy_integration
 set_tests_properties(proxy_integration PROPERTIES
   LABELS "integration" TIMEOUT 120
   ENVIRONMENT "NOTMED=$<TARGET_FILE:notmed>;NOTME=$<TARGET_FILE:notme>")
+
+# git-credential-notme driven by real git against a real gnome-keyring.
+add_test(NAME proxy_git_credential
+  COMMAND ${PROJECT_SOURCE_DIR}/tests/keyring_harness/run --
+          ${CMAKE_CURRENT_SOURCE_DIR}/proxy_git_credential_test.sh $<TARGET_FILE:git-credential-notme>)
+set_tests_properties(proxy_git_credential PROPERTIES LABELS "integration" TIMEOUT 120)
