@@ -1,1 +1,1 @@
-notme_add_test(ssh_sign_shim_test SOURCES ssh_sign_args_test.cpp LIBS notme_ssh_sign_shim)
+notme_add_test(ssh_sign_shim_test SOURCES ssh_sign_args_test.cpp ssh_sign_http_test.cpp LIBS notme_ssh_sign_shim)
