@@ -405,6 +405,49 @@ TEST_SUITE("ProxyService") {
     REQUIRE(r);
     CHECK(r->status == 502);
   }
+
+  TEST_CASE("a TLS upstream is verified against the route's CA file and refused without it") {
+    Fixture f;
+    auto dir = f.dir.path;
+    std::string cmd =
+        "cd " + dir.string() +
+        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+        " -subj /CN=test-ca -keyout ca.key -out ca.pem 2>/dev/null"
+        " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1"
+        " -keyout srv.key -out srv.csr 2>/dev/null"
+        " && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf"
+        " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
+        " -extfile ext.cnf -out srv.pem 2>/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    httplib::SSLServer tls((dir / "srv.pem").c_str(), (dir / "srv.key").c_str());
+    tls.Get("/x", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(Authorized(req) ? "tls ok" : "denied", "text/plain");
+    });
+    int port = tls.bind_to_any_port("127.0.0.1");
+    std::thread t([&] { tls.listen_after_bind(); });
+    RouteSpec good;
+    good.name = "tls";
+    good.upstream = "https://127.0.0.1:" + std::to_string(port);
+    good.secret = "tok";
+    good.allow_loopback = true;
+    good.ca_file = (dir / "ca.pem").string();
+    REQUIRE(f.store->Add(ValidateRouteSpec(good, 1).value()).has_value());
+    RouteSpec noca = good;
+    noca.name = "tls-noca";
+    noca.ca_file.clear();
+    REQUIRE(f.store->Add(ValidateRouteSpec(noca, 1).value()).has_value());
+    auto c = f.Client();
+    auto ok = c.Get("/r/tls/x");
+    REQUIRE(ok);
+    CHECK(ok->status == 200);
+    CHECK(ok->body == "tls ok");
+    auto refused = c.Get("/r/tls-noca/x");
+    REQUIRE(refused);
+    CHECK(refused->status == 502);
+    CHECK(refused->body.find("certificate") != std::string::npos);
+    tls.stop();
+    t.join();
+  }
 }
 
 }  // namespace notme::proxy
