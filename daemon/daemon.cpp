@@ -15,6 +15,7 @@
 #include "daemon/signals.h"
 #include "daemon/ssh_routes.h"
 #include "daemon/proxy_routes.h"
+#include "daemon/registration_routes.h"
 #include "daemon/systemd.h"
 #include "keyring/open_keyring.h"
 #include "notme/version.h"
@@ -29,6 +30,7 @@ const RouteInstaller kRouteInstallers[] = {
     InstallOAuthRoutes,
     InstallSshRoutes,
     InstallProxyRoutes,
+    InstallRegistrationRoutes,
 };
 
 constexpr size_t kReplayCacheEntries = 1 << 18;
@@ -36,8 +38,7 @@ constexpr auto kTickInterval = std::chrono::seconds(1);
 
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock) {}
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
 
 Daemon::~Daemon() { Shutdown(); }
 
@@ -49,7 +50,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options, const Cloc
       return Fail(r.error().code(), "refusing to start: " + r.error().message());
     }
   }
-  std::unique_ptr<Daemon> d(new Daemon(std::move(options), clock));
+  std::unique_ptr<Daemon> d(new Daemon(std::move(options)));
   const DaemonOptions& o = d->options_;
   NOTME_TRY(d->audit_, authority::AuditLog::Open(o.paths.state_dir, clock));
   NOTME_TRY(d->agents_, authority::AgentRegistry::Load(o.paths.config_dir, clock));

@@ -54,7 +54,7 @@ class Daemon {
   DaemonContext& context() { return *ctx_; }
 
  private:
-  Daemon(DaemonOptions options, const Clock& clock);
+  explicit Daemon(DaemonOptions options);
   std::unique_ptr<server::UnixHttpServer> MakeServer(server::SocketIdentity identity);
   Result<void> OpenAgentSocket(const std::string& agent) EXCLUDES(mu_);
   void CloseAgentSocket(const std::string& agent) EXCLUDES(mu_);
@@ -63,7 +63,6 @@ class Daemon {
                      std::string_view reason);
 
   const DaemonOptions options_;
-  const Clock& clock_;
   std::unique_ptr<authority::AuditLog> audit_;
   std::unique_ptr<authority::AgentRegistry> agents_;
   std::unique_ptr<authority::SigningKeyRing> keys_;
