@@ -124,7 +124,7 @@ apt-get install --simulate --no-install-recommends "$deb" >"$tmp/apt.log" 2>&1 |
   { cat "$tmp/apt.log" >&2; fail "apt-get install --simulate"; }
 
 step "lintian"
-lintian --fail-on error --no-tag-display-limit "$deb" | tee "$tmp/lintian.log" || 
+lintian --fail-on error --tag-display-limit 0 "$deb" | tee "$tmp/lintian.log" || 
   fail "lintian reported errors"
 if grep -q '^E:' "$tmp/lintian.log"; then fail "lintian errors"; fi
 
