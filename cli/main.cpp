@@ -11,6 +11,7 @@
 #include "cli/audit_command.h"
 #include "cli/doctor_command.h"
 #include "cli/git_command.h"
+#include "cli/register_command.h"
 #include "cli/revoke_command.h"
 #include "cli/run_command.h"
 #include "cli/status_command.h"
@@ -28,6 +29,7 @@ void RegisterCommands(CLI::App& app, notme::cli::CliContext& ctx) {
   RegisterRunCommands(app, ctx);
   RegisterGitCommands(app, ctx);
   RegisterDoctorCommands(app, ctx);
+  RegisterRegistrationCommands(app, ctx);
 }
 
 }  // namespace

@@ -259,6 +259,11 @@ void InstallAgentSocketPolicy(server::UnixHttpServer& server, DaemonContext& ctx
 void InstallLoopbackPolicy(server::UnixHttpServer& server) {
   server.AddPreRoutingHook([](const httplib::Request& req, httplib::Response& res) {
     if (req.path.rfind("/r/", 0) == 0) return httplib::Server::HandlerResponse::Unhandled;
+    // The ID-JAG provider's public JWKS and issuer metadata (docs/registration.md).
+    if (req.method == "GET" && (req.path.rfind("/idjag/.well-known/", 0) == 0 ||
+                                req.path == "/.well-known/oauth-authorization-server/idjag")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     server::SendJsonError(res, 404, "not_found", "only /r/ is served on the loopback listener");
     return httplib::Server::HandlerResponse::Handled;
   });

@@ -1,4 +1,5 @@
 #include "daemon/proxy_routes.h"
+#include "daemon/registration_routes.h"
 
 #include <sodium.h>
 
@@ -58,6 +59,7 @@ ProxyState& StateFor(DaemonContext& ctx) {
                                  {"duration_ms", r.duration_ms}};
         std::string agent = r.principal == "human" ? std::string() : r.principal;
         Audit(*c, authority::kAuditProxyRequest, agent, r.error, std::move(fields));
+        NoteRegistrationProxyStatus(*c, r.route, r.status);
       },
       proxy::ForwarderOptions{});
   return *slot;
@@ -175,6 +177,8 @@ void HandleAddRoute(DaemonContext& ctx, ProxyState& st, const httplib::Request& 
 }
 
 }  // namespace
+
+proxy::RouteStore* ProxyRouteStore(DaemonContext& ctx) { return StateFor(ctx).routes.get(); }
 
 void InstallProxyRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
   ProxyState& st = StateFor(ctx);

@@ -16,9 +16,14 @@
 // bytes, duration); never a header value, secret or token.
 
 #include "daemon/daemon_context.h"
+#include "proxy/route_store.h"
 
 namespace notme::daemon {
 
 void InstallProxyRoutes(server::UnixHttpServer& server, DaemonContext& ctx);
+
+// The daemon's route store (shared with agentic registration, which creates routes);
+// nullptr when routes.json could not be loaded.
+proxy::RouteStore* ProxyRouteStore(DaemonContext& ctx);
 
 }  // namespace notme::daemon

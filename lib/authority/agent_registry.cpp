@@ -278,6 +278,24 @@ Result<void> AgentRegistry::Remove(std::string_view name) {
   return Ok();
 }
 
+Result<Agent> AgentRegistry::AddScope(std::string_view name, const std::string& scope) {
+  MutexLock lock(&mu_);
+  NOTME_TRY(AgentMap on_disk, ReadFile(file_));
+  const auto it = on_disk.find(name);
+  if (it == on_disk.end()) {
+    return Fail(ErrorCode::kNotFound, "no agent named \"" + Shown(name) + "\"");
+  }
+  auto& scopes = it->second.scopes;
+  if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) {
+    scopes.push_back(scope);
+    NOTME_TRY_VOID(ValidateAgent(it->second));
+    NOTME_TRY_VOID(WriteLocked(on_disk));
+  }
+  Agent updated = it->second;
+  agents_ = std::move(on_disk);
+  return updated;
+}
+
 Result<Agent> AgentRegistry::Get(std::string_view name) const {
   MutexLock lock(&mu_);
   const auto it = agents_.find(name);

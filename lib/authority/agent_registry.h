@@ -80,6 +80,10 @@ class AgentRegistry {
                     std::vector<std::string> audiences) EXCLUDES(mu_);
   // Unregisters and persists. Errors: kNotFound, and as Add.
   Result<void> Remove(std::string_view name) EXCLUDES(mu_);
+  // Adds `scope` to the agent's scopes (no-op when held) and persists; used when notme
+  // creates a route for the agent (docs/registration.md). Errors: kNotFound,
+  // kInvalidArgument (invalid scope, too many), and as Add.
+  Result<Agent> AddScope(std::string_view name, const std::string& scope) EXCLUDES(mu_);
   // Errors: kNotFound.
   Result<Agent> Get(std::string_view name) const EXCLUDES(mu_);
   // All agents sorted by name.
