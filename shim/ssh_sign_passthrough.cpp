@@ -18,9 +18,11 @@ std::string FindRealSshKeygen(const char* path_env) {
   std::string_view path = path_env != nullptr ? path_env : "/usr/bin:/bin";
   while (true) {
     size_t colon = path.find(':');
-    std::string dir(path.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/ssh-keygen";
+    std::string_view dir = path.substr(0, colon);
+    std::string candidate;
+    candidate.reserve(dir.size() + 12);
+    candidate.append(dir.empty() ? std::string_view(".") : dir);
+    candidate.append("/ssh-keygen");
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0 &&
