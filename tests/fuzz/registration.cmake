@@ -1,0 +1,1 @@
+notme_add_fuzzer(registration LIBS notme_registration)
