@@ -96,6 +96,12 @@ void SetProxyError(httplib::Response& res, const Error& error) {
   nlohmann::json j = {{"error", std::string(ErrorCodeName(error.code()))},
                       {"error_description", error.message()}};
   res.set_content(j.dump(), "application/json");
+  if (res.status == 401) {
+    // RFC 9449 §7.1 challenge, plus Basic so git (libcurl) offers the credential helper's
+    // token on the loopback listener.
+    res.headers.emplace("WWW-Authenticate", "DPoP algs=\"EdDSA ES256\"");
+    res.headers.emplace("WWW-Authenticate", "Basic realm=\"notme\"");
+  }
 }
 
 ProxyService::ProxyService(const RouteStore& routes, SecretLookup secrets, ProxyAuditSink audit,
