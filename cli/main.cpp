@@ -13,7 +13,9 @@
 #include "cli/git_command.h"
 #include "cli/register_command.h"
 #include "cli/revoke_command.h"
+#include "cli/route_command.h"
 #include "cli/run_command.h"
+#include "cli/secret_command.h"
 #include "cli/status_command.h"
 #include "cli/token_command.h"
 
@@ -30,6 +32,8 @@ void RegisterCommands(CLI::App& app, notme::cli::CliContext& ctx) {
   RegisterGitCommands(app, ctx);
   RegisterDoctorCommands(app, ctx);
   RegisterRegistrationCommands(app, ctx);
+  RegisterSecretCommands(app, ctx);
+  RegisterRouteCommands(app, ctx);
 }
 
 }  // namespace
