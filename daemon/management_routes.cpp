@@ -213,6 +213,44 @@ void HandleAudit(DaemonContext& ctx, const httplib::Request& req, httplib::Respo
   SendJson(res, 200, {{"entries", page->entries}, {"next", page->next}});
 }
 
+// POST /v1/tokens: the human mints a token for an agent bound to a public key the caller
+// holds (notme token --dpop-jwk), named by its RFC 7638 thumbprint, in the manner of
+// RFC 9449 §10 dpop_jkt. The token is useless without that key's proofs.
+void HandleMintForKey(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto body = ReadJson(req, res);
+  if (!body) return;
+  for (const auto& [key, value] : body->items()) {
+    if (key != "agent" && key != "scope" && key != "resource" && key != "jkt") {
+      return SendError(res, Error(ErrorCode::kInvalidRequest, "unexpected member '" + key + "'"));
+    }
+    if (!value.is_string()) {
+      return SendError(res, Error(ErrorCode::kInvalidRequest, key + " must be a string"));
+    }
+  }
+  if (!body->contains("agent") || !body->contains("jkt")) {
+    return SendError(res, Error(ErrorCode::kInvalidRequest, "agent and jkt are required"));
+  }
+  const std::string agent = (*body)["agent"].get<std::string>();
+  std::optional<std::string> resource;
+  if (body->contains("resource")) resource = (*body)["resource"].get<std::string>();
+  auto issued = ctx.tokens.MintForThumbprint(agent, body->value("scope", std::string()), resource,
+                                             (*body)["jkt"].get<std::string>());
+  if (!issued) {
+    Audit(ctx, authority::kAuditTokenRefused, agent, issued.error().message(),
+          {{"via", "/v1/tokens"}});
+    return SendError(res, issued.error());
+  }
+  Audit(ctx, authority::kAuditTokenMinted, issued->agent, "",
+        {{"jti", issued->jti},
+         {"scope", issued->scope},
+         {"aud", issued->audience},
+         {"kid", issued->kid},
+         {"jkt", issued->jkt},
+         {"exp", issued->exp},
+         {"via", "/v1/tokens"}});
+  SendJson(res, 200, issued->ResponseJson());
+}
+
 }  // namespace
 
 void InstallManagementRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
@@ -230,6 +268,9 @@ void InstallManagementRoutes(server::UnixHttpServer& server, DaemonContext& ctx)
   });
   server.Delete("/v1/agents/([^/]+)", [&ctx](const httplib::Request& req, httplib::Response& res) {
     if (RequireControl(ctx, req, res)) HandleDeleteAgent(ctx, req.matches[1].str(), res);
+  });
+  server.Post("/v1/tokens", [&ctx](const httplib::Request& req, httplib::Response& res) {
+    if (RequireControl(ctx, req, res)) HandleMintForKey(ctx, req, res);
   });
   server.Post("/v1/revoke", [&ctx](const httplib::Request& req, httplib::Response& res) {
     if (RequireControl(ctx, req, res)) HandleRevoke(ctx, req, res);
