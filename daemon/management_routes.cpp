@@ -240,14 +240,7 @@ void HandleMintForKey(DaemonContext& ctx, const httplib::Request& req, httplib::
           {{"via", "/v1/tokens"}});
     return SendError(res, issued.error());
   }
-  Audit(ctx, authority::kAuditTokenMinted, issued->agent, "",
-        {{"jti", issued->jti},
-         {"scope", issued->scope},
-         {"aud", issued->audience},
-         {"kid", issued->kid},
-         {"jkt", issued->jkt},
-         {"exp", issued->exp},
-         {"via", "/v1/tokens"}});
+  AuditTokenMinted(ctx, *issued, "/v1/tokens");
   SendJson(res, 200, issued->ResponseJson());
 }
 

@@ -133,13 +133,7 @@ void HandleToken(DaemonContext& ctx, const httplib::Request& req, httplib::Respo
                                         Field(*form, "resource"), std::move(*proof)};
   auto issued = ctx.tokens.Mint(token_request);
   if (!issued) return RefuseToken(ctx, res, issued.error(), *agent);
-  Audit(ctx, authority::kAuditTokenMinted, issued->agent, "",
-        {{"jti", issued->jti},
-         {"scope", issued->scope},
-         {"aud", issued->audience},
-         {"kid", issued->kid},
-         {"jkt", issued->jkt},
-         {"exp", issued->exp}});
+  AuditTokenMinted(ctx, *issued);
   SendJson(res, 200, issued->ResponseJson());
   AddNonceHeader(ctx, res);
 }
@@ -188,6 +182,15 @@ nlohmann::json AuthorizationServerMetadata(const DaemonContext& ctx) {
       {"revocation_endpoint_auth_methods_supported", {"none"}},
       {"dpop_signing_alg_values_supported", {"EdDSA", "ES256"}},
   };
+}
+
+void AuditTokenMinted(DaemonContext& ctx, const authority::IssuedToken& issued,
+                      std::string_view via) {
+  nlohmann::json fields = {{"jti", issued.jti}, {"scope", issued.scope},
+                           {"aud", issued.audience}, {"kid", issued.kid},
+                           {"jkt", issued.jkt}, {"exp", issued.exp}};
+  if (!via.empty()) fields["via"] = std::string(via);
+  Audit(ctx, authority::kAuditTokenMinted, issued.agent, "", std::move(fields));
 }
 
 void InstallOAuthRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {

@@ -8,6 +8,11 @@ namespace notme::daemon {
 // RFC 8414 metadata, JWKS, /token, /introspect, /revoke — on every socket.
 void InstallOAuthRoutes(server::UnixHttpServer& server, DaemonContext& ctx);
 
+// Records a minted token (never its value: the jti names it). `via` is the endpoint when
+// it is not /token.
+void AuditTokenMinted(DaemonContext& ctx, const authority::IssuedToken& issued,
+                      std::string_view via = {});
+
 // /v1 management — registered on the control socket only.
 void InstallManagementRoutes(server::UnixHttpServer& server, DaemonContext& ctx);
 
