@@ -3,7 +3,8 @@
 # meet it: control fields (computed Depends), file list and permissions, every program's
 # --version from the unpacked tree, `systemd-analyze verify` on the user units, the
 # launchd plist, and lintian with no errors. Nothing is installed on this machine unless
-# NOTME_PACKAGING_INSTALL=1 (then: apt-get install ./notme_*.deb, check, apt-get purge).
+# NOTME_PACKAGING_INSTALL=1, which CI=true implies (then: apt-get install ./notme_*.deb,
+# check, apt-get purge).
 #
 # Usage: deb_test.sh SOURCE_DIR BINARY_DIR VERSION
 set -euo pipefail
@@ -128,7 +129,7 @@ lintian --fail-on error --tag-display-limit 0 "$deb" | tee "$tmp/lintian.log" ||
   fail "lintian reported errors"
 if grep -q '^E:' "$tmp/lintian.log"; then fail "lintian errors"; fi
 
-if [ "${NOTME_PACKAGING_INSTALL:-0}" = 1 ]; then
+if [ "${NOTME_PACKAGING_INSTALL:-${CI:+1}}" = 1 ] && [ "${CI:-}" != false ]; then
   step "apt-get install ./$(basename "$deb") on this machine"
   cp "$deb" "$tmp/install.deb"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
