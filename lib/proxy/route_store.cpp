@@ -4,11 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 
+#include "authority/atomic_file.h"
 #include "base/errno_error.h"
-#include "crypto/random.h"
 
 namespace notme::proxy {
 namespace {
@@ -56,45 +55,6 @@ Result<std::optional<std::string>> ReadPrivateFile(const std::filesystem::path& 
 
 }  // namespace
 
-Result<void> WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
-  std::array<uint8_t, 8> rnd{};
-  crypto::RandomFill(rnd);
-  std::string suffix;
-  for (uint8_t b : rnd) suffix += "0123456789abcdef"[b & 15];
-  std::filesystem::path tmp = path;
-  tmp += ".tmp-" + suffix;
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Fail(ErrnoError(tmp.string(), errno));
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Fail(ErrnoError(tmp.string(), err));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Fail(ErrnoError(tmp.string(), err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Fail(ErrnoError(path.string(), err));
-  }
-  int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return Ok();
-}
-
 Result<std::map<std::string, Route>> ParseRoutesFile(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Fail(ErrorCode::kConfig, "routes.json: not a JSON object");
@@ -139,7 +99,7 @@ Result<std::map<std::string, Route>> RouteStore::Load() const {
 }
 
 Result<void> RouteStore::Save(const std::map<std::string, Route>& routes) const {
-  return WriteFileAtomically(file_, SerializeRoutesFile(routes));
+  return authority::WriteFileAtomically(file_, SerializeRoutesFile(routes));
 }
 
 Result<void> RouteStore::Reload() {

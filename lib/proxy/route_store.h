@@ -54,8 +54,4 @@ class RouteStore {
 Result<std::map<std::string, Route>> ParseRoutesFile(std::string_view text);
 std::string SerializeRoutesFile(const std::map<std::string, Route>& routes);
 
-// Writes `content` to `path` atomically with mode 0600 (temp file in the same directory,
-// fsync, rename, fsync of the directory). Errors: kIo.
-Result<void> WriteFileAtomically(const std::filesystem::path& path, std::string_view content);
-
 }  // namespace notme::proxy
