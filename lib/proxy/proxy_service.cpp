@@ -69,7 +69,7 @@ struct ProxyService::Prepared {
   ProxyTarget target;
   httplib::Headers headers;
   RequestFraming framing;
-  ResolvedAddress address;
+  ExchangeConnection connection;
 };
 
 int ProxyHttpStatus(ErrorCode code) {
@@ -106,7 +106,22 @@ void SetProxyError(httplib::Response& res, const Error& error) {
 
 ProxyService::ProxyService(const RouteStore& routes, SecretLookup secrets, ProxyAuditSink audit,
                            ForwarderOptions options)
-    : routes_(routes), secrets_(std::move(secrets)), audit_(std::move(audit)), options_(options) {}
+    : routes_(routes),
+      secrets_(std::move(secrets)),
+      audit_(std::move(audit)),
+      options_(options),
+      pool_(std::make_unique<UpstreamPool>(options.pool)),
+      workers_(std::make_unique<server::WorkerPool>(server::WorkerPool::Options{
+          options.max_exchanges, /*min_idle=*/2, std::chrono::milliseconds(30000)})) {}
+
+ProxyService::~ProxyService() {
+  // Every exchange was joined by its request (the servers stopped first); the idle
+  // connections close here.
+  workers_->Shutdown();
+  pool_->Clear();
+}
+
+void ProxyService::CloseIdleConnections() const { pool_->Clear(); }
 
 bool ProxyService::MayUse(const ProxyCaller& caller, const Route& route) {
   if (caller.is_human) return true;
@@ -173,7 +188,16 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
     // Compression is negotiated between the caller and the daemon (httplib's server
     // compresses for the caller); asking the upstream for identity avoids double encoding.
     p.headers.erase("Accept-Encoding");
-    NOTME_TRY(p.address, ResolveUpstream(route->upstream.host, route->allow_loopback));
+    // A pooled connection was made to an address checked under this same route key; only
+    // a new connection needs a (checked) resolution.
+    p.connection.pool = pool_.get();
+    p.connection.pool_key = UpstreamPoolKey(*route);
+    p.connection.client = pool_->Take(p.connection.pool_key);
+    p.connection.reused = p.connection.client != nullptr;
+    if (!p.connection.reused) {
+      NOTME_TRY(auto address, ResolveUpstream(route->upstream.host, route->allow_loopback));
+      p.connection.client = MakeUpstreamClient(route->upstream, address, route->ca_file, options_);
+    }
     return Forward(caller, *route, p, req, res, body, record, start, audit_deferred);
   };
 
@@ -185,7 +209,7 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
   }
 }
 
-Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, const Prepared& p,
+Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepared& p,
                                    const httplib::Request& req, httplib::Response& res,
                                    const httplib::ContentReader* body, ProxyAuditRecord& record,
                                    std::chrono::steady_clock::time_point start,
@@ -207,7 +231,13 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, const
   up.headers = p.headers;
   up.headers.emplace(route.injection.HeaderName(), rendered);
   up.framing = p.framing;
-  auto ex = UpstreamExchange::Start(route.upstream, p.address, route.ca_file, std::move(up), options_);
+  auto started = UpstreamExchange::Start(*workers_, std::move(p.connection), route.upstream,
+                                         std::move(up), options_);
+  if (!started) {
+    WipeString(rendered);
+    return Fail(started.error());
+  }
+  std::shared_ptr<UpstreamExchange> ex = std::move(*started);
 
   if (p.framing.has_body()) {
     bool ok = true;

@@ -12,11 +12,15 @@
 //      never a header value, secret or token.
 // The caller's identity comes from the daemon (socket kind, or a verified access token),
 // never from the request itself.
-// Thread-safe: const after construction; each request is independent.
+// Idle upstream connections are kept per route for reuse (UpstreamPool), and exchanges run
+// on a pool of reused worker threads (docs/proxy.md "Connection reuse").
+// Thread-safe: const after construction apart from those two internally locked pools;
+// each request is independent.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +31,8 @@
 #include "notme/result.h"
 #include "proxy/route_store.h"
 #include "proxy/upstream_exchange.h"
+#include "proxy/upstream_pool.h"
+#include "server/worker_pool.h"
 
 namespace notme::proxy {
 
@@ -60,6 +66,14 @@ class ProxyService {
   // `routes` must outlive the service.
   ProxyService(const RouteStore& routes, SecretLookup secrets, ProxyAuditSink audit,
                ForwarderOptions options);
+  // Waits for the exchange workers (every request must have finished: stop the servers
+  // first) and closes the idle upstream connections.
+  ~ProxyService();
+  ProxyService(const ProxyService&) = delete;
+  ProxyService& operator=(const ProxyService&) = delete;
+
+  // Closes every idle upstream connection (after a route reload).
+  void CloseIdleConnections() const;
 
   // Serves one request. `body` is the server's ContentReader for methods that carry one,
   // or nullptr (then `req.body`, if any, is forwarded). Always sets a response.
@@ -75,7 +89,7 @@ class ProxyService {
 
  private:
   struct Prepared;
-  Result<void> Forward(const ProxyCaller& caller, const Route& route, const Prepared& prepared,
+  Result<void> Forward(const ProxyCaller& caller, const Route& route, Prepared& prepared,
                        const httplib::Request& req, httplib::Response& res,
                        const httplib::ContentReader* body, ProxyAuditRecord& record,
                        std::chrono::steady_clock::time_point start, bool& audit_deferred) const;
@@ -84,6 +98,8 @@ class ProxyService {
   SecretLookup secrets_;
   ProxyAuditSink audit_;
   ForwarderOptions options_;
+  std::unique_ptr<UpstreamPool> pool_;
+  std::unique_ptr<server::WorkerPool> workers_;
 };
 
 // Status and JSON error body for a refusal; the one place proxy errors map to HTTP.

@@ -44,24 +44,57 @@ void Wipe(httplib::Headers& headers) {
 
 }  // namespace
 
-std::shared_ptr<UpstreamExchange> UpstreamExchange::Start(const UpstreamUrl& url,
-                                                          const ResolvedAddress& addr,
-                                                          const std::string& ca_file,
-                                                          UpstreamRequest request,
-                                                          const ForwarderOptions& options) {
-  std::shared_ptr<UpstreamExchange> ex(new UpstreamExchange(options.pipe_capacity));
-  // The thread uses `this` only until Join(), which every owner calls (or the destructor
-  // does, on the owner's thread), so it never keeps the exchange alive by itself.
-  ex->thread_ = std::thread(&UpstreamExchange::Run, ex.get(), url, addr, ca_file,
-                            std::move(request), options);
-  return ex;
+std::unique_ptr<httplib::ClientImpl> MakeUpstreamClient(const UpstreamUrl& url,
+                                                        const ResolvedAddress& addr,
+                                                        const std::string& ca_file,
+                                                        const ForwarderOptions& options) {
+  std::unique_ptr<httplib::ClientImpl> cli;
+  if (url.scheme == "https") {
+    auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port);
+    ssl->enable_server_certificate_verification(true);
+    if (!ca_file.empty()) ssl->set_ca_cert_path(ca_file);
+    cli = std::move(ssl);
+  } else {
+    cli = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+  }
+  // Connect to the checked address only: no second DNS lookup between check and use, and
+  // a reconnect of a pooled client goes to the same checked address.
+  cli->set_hostname_addr_map({{url.host, addr.ip}});
+  cli->set_follow_location(false);
+  cli->set_decompress(false);
+  cli->set_compress(false);
+  cli->set_keep_alive(true);
+  cli->set_url_encode(false);
+  cli->set_tcp_nodelay(true);
+  cli->set_connection_timeout(options.connect_timeout);
+  cli->set_read_timeout(options.read_timeout);
+  cli->set_write_timeout(options.write_timeout);
+  return cli;
 }
 
-UpstreamExchange::~UpstreamExchange() {
-  if (thread_.joinable()) {
-    Abort();
-    thread_.join();
+Result<std::shared_ptr<UpstreamExchange>> UpstreamExchange::Start(server::WorkerPool& workers,
+                                                                  ExchangeConnection connection,
+                                                                  const UpstreamUrl& url,
+                                                                  UpstreamRequest request,
+                                                                  const ForwarderOptions& options) {
+  std::shared_ptr<UpstreamExchange> ex(new UpstreamExchange(options.pipe_capacity));
+  // The task holds a reference until Run returns, so the pipes outlive the worker's use
+  // of them whoever lets go of the exchange first. std::function needs a copyable
+  // callable: the move-only parts travel in a shared box.
+  struct Work {
+    ExchangeConnection connection;
+    UpstreamUrl url;
+    UpstreamRequest request;
+  };
+  auto work = std::make_shared<Work>(Work{std::move(connection), url, std::move(request)});
+  bool submitted = workers.TrySubmit([ex, work]() {
+    ex->Run(std::move(work->connection), work->url, std::move(work->request));
+  });
+  if (!submitted) {
+    Wipe(work->request.headers);
+    return Fail(ErrorCode::kUnavailable, "too many proxied requests in flight");
   }
+  return ex;
 }
 
 bool UpstreamExchange::WriteRequestBody(const char* data, size_t n) {
@@ -80,15 +113,15 @@ void UpstreamExchange::Abort() {
 }
 
 Result<void> UpstreamExchange::Join() {
-  {
-    MutexLock lock(&mu_);
-    if (joined_) return error_ ? Fail(*error_) : Ok();
-    joined_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
   MutexLock lock(&mu_);
+  while (!done_) head_cv_.wait(mu_);
   if (error_) return Fail(*error_);
   return Ok();
+}
+
+bool UpstreamExchange::head_published() const {
+  MutexLock lock(&mu_);
+  return head_.has_value();
 }
 
 Result<ResponseHead> UpstreamExchange::WaitForHead() {
@@ -111,29 +144,9 @@ void UpstreamExchange::PublishError(Error error) {
   head_cv_.notify_all();
 }
 
-void UpstreamExchange::Run(UpstreamUrl url, ResolvedAddress addr, std::string ca_file,
-                           UpstreamRequest request, ForwarderOptions options) {
-  std::unique_ptr<httplib::ClientImpl> cli;
-  if (url.scheme == "https") {
-    auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port);
-    ssl->enable_server_certificate_verification(true);
-    if (!ca_file.empty()) ssl->set_ca_cert_path(ca_file);
-    cli = std::move(ssl);
-  } else {
-    cli = std::make_unique<httplib::ClientImpl>(url.host, url.port);
-  }
-  // Connect to the checked address only: no second DNS lookup between check and use.
-  cli->set_hostname_addr_map({{url.host, addr.ip}});
-  cli->set_follow_location(false);
-  cli->set_decompress(false);
-  cli->set_compress(false);
-  cli->set_keep_alive(false);
-  cli->set_url_encode(false);
-  cli->set_tcp_nodelay(true);
-  cli->set_connection_timeout(options.connect_timeout);
-  cli->set_read_timeout(options.read_timeout);
-  cli->set_write_timeout(options.write_timeout);
-
+void UpstreamExchange::Run(ExchangeConnection connection, const UpstreamUrl& url,
+                           UpstreamRequest request) {
+  std::unique_ptr<httplib::ClientImpl>& cli = connection.client;
   httplib::Request req;
   req.method = request.method;
   req.path = request.path;
@@ -195,6 +208,17 @@ void UpstreamExchange::Run(UpstreamUrl url, ResolvedAddress addr, std::string ca
   httplib::Response res;
   httplib::Error err = httplib::Error::Success;
   bool ok = cli->send(req, res, err);
+  const bool retryable = !request.framing.has_body() &&
+                         (request.method == "GET" || request.method == "HEAD" ||
+                          request.method == "OPTIONS");
+  if (!ok && connection.reused && retryable && !head_published() &&
+      response_bytes_.load() == 0 && !response_pipe_.aborted()) {
+    // The idle connection died under us before the upstream answered (it closed it
+    // while we sent): once more, on a new connection to the same checked address.
+    res = httplib::Response();
+    err = httplib::Error::Success;
+    ok = cli->send(req, res, err);
+  }
   // The injected credential sat in these strings; httplib's own copies are freed when
   // send returns (docs/proxy.md "Where the secret lives").
   Wipe(req.headers);
@@ -204,10 +228,21 @@ void UpstreamExchange::Run(UpstreamUrl url, ResolvedAddress addr, std::string ca
     // (a no-op when it was published already).
     PublishHead(make_head(res));
     response_pipe_.Finish();
+    // httplib closed the socket if the upstream said "Connection: close" (or spoke
+    // HTTP/1.0); only a still-open HTTP/1.1 connection goes back.
+    if (connection.pool != nullptr && cli->is_socket_open() != 0 && res.version == "HTTP/1.1" &&
+        res.get_header_value("Connection").find("close") == std::string::npos) {
+      connection.pool->Put(connection.pool_key, std::move(cli));
+    }
   } else {
     response_pipe_.Abort();
     PublishError(Error(CodeFor(err), ErrorText(err)));
   }
+  // Dropping a client that did not go back closes its socket, before Join returns.
+  cli.reset();
+  MutexLock lock(&mu_);
+  done_ = true;
+  head_cv_.notify_all();
 }
 
 }  // namespace notme::proxy

@@ -1,8 +1,9 @@
 #pragma once
 // UpstreamExchange: one proxied request to an upstream, run by cpp-httplib's client on a
-// thread of its own so that both bodies stream (docs/proxy.md "Streaming"):
+// worker of the proxy's exchange pool so that both bodies stream (docs/proxy.md
+// "Streaming"):
 //
-//   server worker (caller side)              exchange thread (upstream side)
+//   server worker (caller side)              exchange worker (upstream side)
 //   ContentReader ──► request BytePipe ──►  Client content provider (Content-Length or chunked)
 //   WaitForHead() ◄── head (status, headers) ◄─ response_handler
 //   content provider ◄─ response BytePipe ◄─ content_receiver
@@ -10,24 +11,32 @@
 // httplib 0.11.4 runs a server handler to completion before sending anything and its
 // client is a single blocking send(); a pipe between two threads is the only way to
 // stream through both without holding a whole body. Memory per exchange is bounded by the
-// two pipes' capacities plus httplib's read buffers.
+// two pipes' capacities plus httplib's read buffers. The exchange workers are reused
+// (server::WorkerPool), so a request does not pay a thread start.
 //
-// The client connects to the address the caller resolved and checked (httplib's
-// hostname_addr_map), sends SNI and verifies the certificate for the route's host name
-// (system CA store, or the route's CA file), never follows redirects, never decompresses,
-// and has connect/read/write timeouts.
+// The client (MakeUpstreamClient) connects to the address the caller resolved and checked
+// (httplib's hostname_addr_map), sends SNI and verifies the certificate for the route's
+// host name (system CA store, or the route's CA file), never follows redirects, never
+// decompresses, keeps its connection alive, and has connect/read/write timeouts. After a
+// clean exchange whose answer allows keep-alive the client goes back to the UpstreamPool
+// under the route's key; after any error, or an answer closing the connection, it is
+// dropped. A request without a body that fails on a reused connection before any answer
+// arrived (the upstream closed the idle socket just then) is retried once on a new
+// connection to the same checked address; only for GET, HEAD and OPTIONS (RFC 9110
+// §9.2.2 idempotent and bodiless).
 //
-// Lifetime: shared by the handler and the response provider; Join() must be called once
-// the caller is done (it aborts nothing by itself; call Abort() first to cut it short).
+// Lifetime: shared by the handler, the response provider and the running task; Join()
+// must be called once the caller is done (it aborts nothing by itself; call Abort() first
+// to cut it short).
 // Thread-safe.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <httplib.h>
 
@@ -37,6 +46,8 @@
 #include "proxy/byte_pipe.h"
 #include "proxy/header_policy.h"
 #include "proxy/route.h"
+#include "proxy/upstream_pool.h"
+#include "server/worker_pool.h"
 
 namespace notme::proxy {
 
@@ -45,6 +56,8 @@ struct ForwarderOptions {
   std::chrono::milliseconds read_timeout{120000};  // also the longest SSE silence
   std::chrono::milliseconds write_timeout{60000};
   size_t pipe_capacity = 256 * 1024;  // per direction
+  size_t max_exchanges = 256;         // concurrent upstream exchanges (worker threads)
+  UpstreamPool::Options pool;         // idle keep-alive connections
 };
 
 struct UpstreamRequest {
@@ -61,16 +74,31 @@ struct ResponseHead {
   bool has_body = false;  // false for HEAD, 1xx, 204, 304 and Content-Length: 0
 };
 
+// A client for `url` that connects only to `addr` (see above). `url` gives the host name
+// for SNI, Host and certificate checks.
+std::unique_ptr<httplib::ClientImpl> MakeUpstreamClient(const UpstreamUrl& url,
+                                                        const ResolvedAddress& addr,
+                                                        const std::string& ca_file,
+                                                        const ForwarderOptions& options);
+
+// Where an exchange runs and where its connection goes afterwards.
+struct ExchangeConnection {
+  std::unique_ptr<httplib::ClientImpl> client;  // from MakeUpstreamClient or the pool
+  bool reused = false;                          // taken from the pool
+  UpstreamPool* pool = nullptr;                 // returned here after a clean exchange
+  std::string pool_key;
+};
+
 class UpstreamExchange {
  public:
-  // Starts the exchange thread. `url` gives the host name for SNI, Host and certificate
-  // checks; `addr` is where to connect.
-  static std::shared_ptr<UpstreamExchange> Start(const UpstreamUrl& url,
-                                                 const ResolvedAddress& addr,
-                                                 const std::string& ca_file,
-                                                 UpstreamRequest request,
-                                                 const ForwarderOptions& options);
-  ~UpstreamExchange();
+  // Runs the exchange on a worker of `workers`. `url` gives the Host header.
+  // Errors: kUnavailable when every exchange worker is busy.
+  static Result<std::shared_ptr<UpstreamExchange>> Start(server::WorkerPool& workers,
+                                                         ExchangeConnection connection,
+                                                         const UpstreamUrl& url,
+                                                         UpstreamRequest request,
+                                                         const ForwarderOptions& options);
+  ~UpstreamExchange() = default;
   UpstreamExchange(const UpstreamExchange&) = delete;
   UpstreamExchange& operator=(const UpstreamExchange&) = delete;
 
@@ -87,16 +115,18 @@ class UpstreamExchange {
 
   // Cuts the exchange short (caller went away).
   void Abort();
-  // Waits for the exchange thread; idempotent. Returns the upstream failure, if any.
+  // Waits for the exchange to finish; idempotent. Returns the upstream failure, if any.
   Result<void> Join() EXCLUDES(mu_);
 
   uint64_t request_bytes() const { return request_bytes_.load(); }
   uint64_t response_bytes() const { return response_bytes_.load(); }
 
  private:
-  UpstreamExchange(size_t pipe_capacity) : request_pipe_(pipe_capacity), response_pipe_(pipe_capacity) {}
-  void Run(UpstreamUrl url, ResolvedAddress addr, std::string ca_file, UpstreamRequest request,
-           ForwarderOptions options) EXCLUDES(mu_);
+  explicit UpstreamExchange(size_t pipe_capacity)
+      : request_pipe_(pipe_capacity), response_pipe_(pipe_capacity) {}
+  void Run(ExchangeConnection connection, const UpstreamUrl& url, UpstreamRequest request)
+      EXCLUDES(mu_);
+  bool head_published() const EXCLUDES(mu_);
   void PublishHead(ResponseHead head) EXCLUDES(mu_);
   void PublishError(Error error) EXCLUDES(mu_);
 
@@ -104,13 +134,12 @@ class UpstreamExchange {
   BytePipe response_pipe_;
   std::atomic<uint64_t> request_bytes_{0};
   std::atomic<uint64_t> response_bytes_{0};
-  std::thread thread_;
 
-  Mutex mu_;
-  std::condition_variable_any head_cv_;
+  mutable Mutex mu_;
+  std::condition_variable_any head_cv_;  // head, error or done
   std::optional<ResponseHead> head_ GUARDED_BY(mu_);
   std::optional<Error> error_ GUARDED_BY(mu_);
-  bool joined_ GUARDED_BY(mu_) = false;
+  bool done_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace notme::proxy

@@ -91,6 +91,18 @@ void SetUpUpstream(httplib::Server& up, std::atomic<int>& stolen) {
     ++stolen;
     res.set_content("stolen", "text/plain");
   });
+  // Which upstream connection (client port) served the request; optionally asks to close it
+  // or breaks off the body halfway.
+  up.Get("/api/port", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_param("close")) res.set_header("Connection", "close");
+    res.set_content(std::to_string(req.remote_port), "text/plain");
+  });
+  up.Get("/api/broken", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(1000, "text/plain", [](size_t offset, size_t, httplib::DataSink& sink) {
+      if (offset > 0) return false;
+      return sink.write("half", 4);
+    });
+  });
   up.Delete("/api/item", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   up.Get("/api/allowed/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   up.Get("/api/allowedx", [](const httplib::Request&, httplib::Response& res) { res.set_content("bad", "text/plain"); });
@@ -293,6 +305,79 @@ TEST_SUITE("ProxyService") {
     CHECK(r->status == 302);
     CHECK(r->get_header_value("Location") == "http://127.0.0.1:" + std::to_string(f.up_port) + "/steal");
     CHECK(f.stolen.load() == 0);
+  }
+
+  TEST_CASE("consecutive requests on a route reuse one upstream connection") {
+    Fixture f;
+    auto c = f.Client();
+    auto first = c.Get("/r/api/port");
+    REQUIRE(first);
+    REQUIRE(first->status == 200);
+    for (int i = 0; i < 3; ++i) {
+      auto again = c.Get("/r/api/port");
+      REQUIRE(again);
+      CHECK(again->body == first->body);
+    }
+  }
+
+  TEST_CASE("two routes to the same upstream never share a connection") {
+    Fixture f;
+    f.AddRoute("api2", "http://127.0.0.1:" + std::to_string(f.up_port) + "/api", true, {}, {});
+    auto c = f.Client();
+    auto a = c.Get("/r/api/port");
+    auto b = c.Get("/r/api2/port");
+    auto a2 = c.Get("/r/api/port");
+    auto b2 = c.Get("/r/api2/port");
+    REQUIRE((a && b && a2 && b2));
+    CHECK(a->body != b->body);
+    CHECK(a2->body == a->body);
+    CHECK(b2->body == b->body);
+  }
+
+  TEST_CASE("an upstream answer closing the connection is not reused") {
+    Fixture f;
+    auto c = f.Client();
+    auto closing = c.Get("/r/api/port?close=1");
+    auto next = c.Get("/r/api/port");
+    REQUIRE((closing && next));
+    CHECK(closing->status == 200);
+    CHECK(next->status == 200);
+    CHECK(next->body != closing->body);
+  }
+
+  TEST_CASE("a connection that failed mid-body is not reused") {
+    Fixture f;
+    auto c = f.Client();
+    auto before = c.Get("/r/api/port");
+    REQUIRE(before);
+    auto broken = c.Get("/r/api/broken");
+    CHECK_FALSE((broken && broken->status == 200 && broken->body.size() == 1000));
+    auto c2 = f.Client();
+    auto after = c2.Get("/r/api/port");
+    REQUIRE(after);
+    CHECK(after->status == 200);
+    // The broken exchange took the pooled connection and must have dropped it.
+    CHECK(after->body != before->body);
+  }
+
+  TEST_CASE("a route re-added with another upstream does not get the old connections") {
+    Fixture f;
+    httplib::Server other;
+    other.Get("/api/port", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("other", "text/plain");
+    });
+    int other_port = other.bind_to_any_port("127.0.0.1");
+    std::thread t([&] { other.listen_after_bind(); });
+    auto c = f.Client();
+    auto first = c.Get("/r/api/port");
+    REQUIRE(first);
+    REQUIRE(f.store->Remove("api").has_value());
+    f.AddRoute("api", "http://127.0.0.1:" + std::to_string(other_port) + "/api", true, {}, {});
+    auto second = c.Get("/r/api/port");
+    REQUIRE(second);
+    CHECK(second->body == "other");
+    other.stop();
+    t.join();
   }
 
   TEST_CASE("a 204 answer has no body and is audited") {

@@ -1,0 +1,76 @@
+#pragma once
+// UpstreamPool: idle keep-alive connections to upstreams (docs/proxy.md "Connection
+// reuse"), so that a proxied request does not pay a TCP (and TLS) handshake, a DNS lookup
+// and the CA store load every time.
+//
+// An entry is one httplib client whose socket is open after a complete exchange. Entries
+// are filed under a key naming the route AND everything that decided where and how the
+// client connects (UpstreamPoolKey): a connection is never shared across routes, and a
+// route changed by `route add`/`rm` or a SIGHUP reload never gets the old route's
+// connections. The caller returns a client only after an exchange that ended cleanly with
+// a keep-alive answer; on any error, or when the upstream asked to close, the client is
+// dropped (closing its socket).
+//
+// Bounds: at most `max_idle_per_route` idle clients per key and `max_idle_total` in all;
+// an idle client older than `idle_timeout` is closed at the next Take or Put (below the
+// common 5 s server-side keep-alive timeout, so a reused socket is rarely one the upstream
+// is closing at that very moment; the forwarder retries an idempotent request once when
+// that happens).
+// Thread-safe.
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+
+#include "notme/thread_annotations.h"
+#include "proxy/route.h"
+
+namespace notme::proxy {
+
+// Route name, upstream URL, CA file and address policy, joined unambiguously.
+std::string UpstreamPoolKey(const Route& route);
+
+class UpstreamPool {
+ public:
+  struct Options {
+    size_t max_idle_per_route = 8;
+    size_t max_idle_total = 64;
+    std::chrono::milliseconds idle_timeout{4000};
+  };
+
+  explicit UpstreamPool(Options options) : options_(options) {}
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+
+  // The most recently returned idle client for `key`, or nullptr.
+  std::unique_ptr<httplib::ClientImpl> Take(const std::string& key) EXCLUDES(mu_);
+  // Files `client` (whose socket is open) as idle under `key`; drops it when the bounds
+  // are reached.
+  void Put(const std::string& key, std::unique_ptr<httplib::ClientImpl> client) EXCLUDES(mu_);
+  // Closes every idle client.
+  void Clear() EXCLUDES(mu_);
+
+  size_t idle() const EXCLUDES(mu_);
+
+ private:
+  struct Idle {
+    std::unique_ptr<httplib::ClientImpl> client;
+    std::chrono::steady_clock::time_point since;
+  };
+  // Moves idle clients older than the timeout to `out` (closed by the caller, unlocked).
+  void ExpireLocked(std::chrono::steady_clock::time_point now, std::vector<Idle>& out)
+      REQUIRES(mu_);
+
+  const Options options_;
+  mutable Mutex mu_;
+  std::map<std::string, std::deque<Idle>> idle_ GUARDED_BY(mu_);
+  size_t count_ GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace notme::proxy

@@ -1,0 +1,77 @@
+#include "proxy/upstream_pool.h"
+
+#include <doctest/doctest.h>
+
+namespace notme::proxy {
+namespace {
+
+std::unique_ptr<httplib::ClientImpl> NewClient() {
+  return std::make_unique<httplib::ClientImpl>("127.0.0.1", 9);
+}
+
+Route MakeRoute(const std::string& name, const std::string& upstream) {
+  RouteSpec spec;
+  spec.name = name;
+  spec.upstream = upstream;
+  spec.secret = "s";
+  spec.allow_loopback = true;
+  return ValidateRouteSpec(spec, 1).value();
+}
+
+}  // namespace
+
+TEST_SUITE("UpstreamPool") {
+  TEST_CASE("a client put back is taken again under the same key only") {
+    UpstreamPool pool({});
+    auto c = NewClient();
+    auto* raw = c.get();
+    pool.Put("a", std::move(c));
+    CHECK(pool.idle() == 1);
+    CHECK(pool.Take("b") == nullptr);
+    auto back = pool.Take("a");
+    CHECK(back.get() == raw);
+    CHECK(pool.Take("a") == nullptr);
+    CHECK(pool.idle() == 0);
+  }
+
+  TEST_CASE("idle clients are bounded per key and in total") {
+    UpstreamPool pool({/*max_idle_per_route=*/2, /*max_idle_total=*/3, std::chrono::seconds(60)});
+    for (int i = 0; i < 5; ++i) pool.Put("a", NewClient());
+    CHECK(pool.idle() == 2);
+    for (int i = 0; i < 5; ++i) pool.Put("b", NewClient());
+    CHECK(pool.idle() == 3);
+  }
+
+  TEST_CASE("a zero idle timeout keeps nothing") {
+    UpstreamPool pool({8, 64, std::chrono::milliseconds(0)});
+    pool.Put("a", NewClient());
+    CHECK(pool.idle() == 0);
+    CHECK(pool.Take("a") == nullptr);
+  }
+
+  TEST_CASE("clear closes every idle client") {
+    UpstreamPool pool({});
+    pool.Put("a", NewClient());
+    pool.Put("b", NewClient());
+    pool.Clear();
+    CHECK(pool.idle() == 0);
+    CHECK(pool.Take("a") == nullptr);
+  }
+
+  TEST_CASE("the key separates routes, upstreams, CA files and address policies") {
+    Route a = MakeRoute("a", "http://127.0.0.1:8080");
+    Route b = MakeRoute("b", "http://127.0.0.1:8080");
+    Route a_port = MakeRoute("a", "http://127.0.0.1:8081");
+    Route a_ca = a;
+    a_ca.ca_file = "/etc/ca.pem";
+    Route a_public = a;
+    a_public.allow_loopback = false;
+    CHECK(UpstreamPoolKey(a) == UpstreamPoolKey(MakeRoute("a", "http://127.0.0.1:8080")));
+    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(b));
+    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(a_port));
+    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(a_ca));
+    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(a_public));
+  }
+}
+
+}  // namespace notme::proxy
