@@ -188,6 +188,7 @@ Result<void> Daemon::Start(std::multimap<std::string, int> inherited) {
     NOTME_TRY(auto address, server::ParseLoopbackAddress(*options_.proxy_listen));
     NOTME_TRY(auto tcp, server::ListenTcpLoopback(address));
     NOTME_TRY(auto port, server::BoundPort(tcp.fd.get()));
+    SetProxyListenPort(*ctx_, port);
     loopback_ = MakeServer(server::SocketIdentity::Loopback());
     NOTME_TRY_VOID(loopback_->Start(std::move(tcp)));
     spdlog::info("proxy listener on {}:{} (loopback; callers need an access token)", address.host,
@@ -219,6 +220,14 @@ void Daemon::Reload() {
     authority::AuditEvent e{authority::kAuditConfigReloaded, std::nullopt, "", "",
                             {{"ok", true}, {"agents", agents_->size()}}};
     (void)audit_->Append(e);
+  }
+  if (auto routes = ReloadProxyRoutes(*ctx_); !routes) {
+    spdlog::error("routes reload failed, keeping the previous routes: {}", routes.error().message());
+    authority::AuditEvent e{authority::kAuditConfigReloaded, std::nullopt, "",
+                            routes.error().message(), {{"ok", false}, {"file", "routes.json"}}};
+    (void)audit_->Append(e);
+  } else {
+    spdlog::info("reloaded routes.json ({} routes)", *routes);
   }
   Notify("READY=1");
 }

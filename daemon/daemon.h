@@ -44,7 +44,8 @@ class Daemon {
   Result<void> Start(std::multimap<std::string, int> inherited);
   // Blocks handling signals until SIGTERM/SIGINT; rotates keys on schedule meanwhile.
   void Run();
-  // SIGHUP: re-reads agents.json; on error keeps the old policy (logged and audited).
+  // SIGHUP: re-reads agents.json and routes.json; on error keeps the old policy or routes
+  // (logged and audited).
   void Reload();
   // Periodic work: key rotation.
   void Tick();

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "keyring/keyring.h"
+#include "notme/thread_annotations.h"
 #include "proxy/proxy_endpoints.h"
 #include "proxy/proxy_service.h"
 #include "proxy/route_store.h"
@@ -24,6 +25,8 @@ struct ProxyState {
   std::unique_ptr<proxy::RouteStore> routes;
   std::unique_ptr<proxy::ProxyService> service;
   std::optional<Error> broken;  // routes.json could not be loaded
+  Mutex mu;
+  std::string loopback_authority GUARDED_BY(mu);  // --proxy-listen as bound
 };
 
 // One route store and service per daemon, shared by every socket's server.
@@ -65,6 +68,13 @@ ProxyState& StateFor(DaemonContext& ctx) {
   return *slot;
 }
 
+std::string LoopbackAuthority(DaemonContext& ctx) {
+  ProxyState& st = StateFor(ctx);
+  MutexLock lock(&st.mu);
+  if (!st.loopback_authority.empty()) return st.loopback_authority;
+  return ctx.options.proxy_listen.value_or("127.0.0.1");
+}
+
 // The token-authenticated caller on the loopback listener.
 Result<proxy::ProxyCaller> LoopbackCaller(DaemonContext& ctx, const httplib::Request& req) {
   if (req.get_header_value_count("Authorization") != 1) {
@@ -77,7 +87,7 @@ Result<proxy::ProxyCaller> LoopbackCaller(DaemonContext& ctx, const httplib::Req
       return Fail(ErrorCode::kInvalidDpopProof, "exactly one DPoP proof is required");
     }
     std::string path = req.target.substr(0, req.target.find('?'));
-    std::string htu = "http://" + ctx.options.proxy_listen.value_or("127.0.0.1") + path;
+    std::string htu = "http://" + LoopbackAuthority(ctx) + path;
     NOTME_TRY(auto proof, ctx.dpop.Validate(req.get_header_value("DPoP"), req.method, htu, token));
     NOTME_TRY(auto verified, ctx.tokens.AuthorizeRequest(token, proof));
     return proxy::ProxyCaller{verified.agent(), false, verified.scopes(), false};
@@ -179,6 +189,25 @@ void HandleAddRoute(DaemonContext& ctx, ProxyState& st, const httplib::Request& 
 }  // namespace
 
 proxy::RouteStore* ProxyRouteStore(DaemonContext& ctx) { return StateFor(ctx).routes.get(); }
+
+void SetProxyListenPort(DaemonContext& ctx, uint16_t port) {
+  // Keep the host as the user wrote it ("localhost", "[::1]"): clients build htu from it.
+  const std::string& text = ctx.options.proxy_listen.value_or("127.0.0.1:0");
+  std::string authority = text.substr(0, text.rfind(':')) + ":" + std::to_string(port);
+  ProxyState& st = StateFor(ctx);
+  MutexLock lock(&st.mu);
+  st.loopback_authority = std::move(authority);
+}
+
+Result<size_t> ReloadProxyRoutes(DaemonContext& ctx) {
+  ProxyState& st = StateFor(ctx);
+  if (!st.routes) return Fail(ErrorCode::kUnavailable, "the proxy is disabled");
+  NOTME_TRY_VOID(st.routes->Reload());
+  // Changed routes get new pool keys anyway; closing every idle connection also lets go
+  // of removed routes' sockets at once.
+  st.service->CloseIdleConnections();
+  return st.routes->List().size();
+}
 
 void InstallProxyRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
   ProxyState& st = StateFor(ctx);

@@ -22,6 +22,16 @@ namespace notme::daemon {
 
 void InstallProxyRoutes(server::UnixHttpServer& server, DaemonContext& ctx);
 
+// The loopback listener's bound port: DPoP proofs there name
+// http://<--proxy-listen host>:<bound port>/r/... in htu (with `--proxy-listen
+// 127.0.0.1:0` the kernel picks the port). Call once the listener is bound, before it
+// serves.
+void SetProxyListenPort(DaemonContext& ctx, uint16_t port);
+
+// SIGHUP: re-reads routes.json (on error the current routes stay; logged and returned)
+// and closes the idle upstream connections. Returns the number of routes now in effect.
+Result<size_t> ReloadProxyRoutes(DaemonContext& ctx);
+
 // The daemon's route store (shared with agentic registration, which creates routes);
 // nullptr when routes.json could not be loaded.
 proxy::RouteStore* ProxyRouteStore(DaemonContext& ctx);

@@ -4,15 +4,18 @@ agent sockets (scope checks), management endpoints control-only, hostile request
 the audit log free of the secret."""
 
 import http.server
+import http.client
 import json
 import os
+import re
+import signal
 import socket
 import sys
 import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon_harness import Daemon, request, raw_request  # noqa: E402
+from daemon_harness import Daemon, ProofKey, request, raw_request  # noqa: E402
 
 SECRET = "ghp_realSecretValue_0123456789"
 
@@ -213,6 +216,102 @@ class ProxyTest(unittest.TestCase):
         for k in ("route", "method", "path", "status", "request_bytes", "response_bytes", "duration_ms"):
             self.assertIn(k, e)
         self.assertNotIn(SECRET, self.d.log())
+
+
+class LoopbackAndReloadTest(unittest.TestCase):
+    """--proxy-listen with an ephemeral port (DPoP htu names the bound port) and routes.json
+    reloaded on SIGHUP (a broken file keeps the routes in effect)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.up = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
+        cls.up_port = cls.up.server_address[1]
+        threading.Thread(target=cls.up.serve_forever, daemon=True).start()
+        cls.d = Daemon(["--proxy-listen", "127.0.0.1:0"])
+        m = None
+        for _ in range(250):
+            m = re.search(r"proxy listener on 127\.0\.0\.1:(\d+)", cls.d.log())
+            if m:
+                break
+            threading.Event().wait(0.02)
+        assert m, cls.d.log()
+        cls.port = int(m.group(1))
+        r = request(cls.d.control, "PUT", "/v1/secrets/gh", SECRET.encode(),
+                    {"Content-Type": "application/octet-stream"})
+        assert r.status == 204, r
+        r = cls.d.post_json("/v1/routes", {"name": "api", "secret": "gh", "allow_loopback": True,
+                                           "upstream": f"http://127.0.0.1:{cls.up_port}/api"})
+        assert r.status == 201, r
+        cls.d.add_agent("loop", ["route:api"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        cls.up.shutdown()
+        cls.d.cleanup()
+
+    def loopback_get(self, path, htu):
+        key = ProofKey()
+        r = self.d.mint(key=key, client_id="loop", scope="route:api")
+        self.assertEqual(r.status, 200, r)
+        token = r.json()["access_token"]
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", path, headers={
+            "Authorization": "DPoP " + token,
+            "DPoP": key.proof(htm="GET", htu=htu, access_token=token)})
+        resp = c.getresponse()
+        body = resp.read()
+        c.close()
+        return resp.status, body
+
+    def test_dpop_proof_naming_the_bound_port_is_accepted(self):
+        status, body = self.loopback_get("/r/api/hello", f"http://127.0.0.1:{self.port}/r/api/hello")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, b"ok /api/hello")
+
+    def test_dpop_proof_naming_port_zero_is_refused(self):
+        status, _ = self.loopback_get("/r/api/hello", "http://127.0.0.1:0/r/api/hello")
+        self.assertEqual(status, 401)
+
+    def write_routes(self, text):
+        path = os.path.join(self.d.config_dir, "routes.json")
+        tmp = path + ".test"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.rename(tmp, path)
+
+    def wait_for(self, predicate):
+        for _ in range(250):
+            if predicate():
+                return True
+            threading.Event().wait(0.02)
+        return False
+
+    def test_sighup_reloads_routes_and_a_broken_file_keeps_them(self):
+        path = os.path.join(self.d.config_dir, "routes.json")
+        with open(path) as f:
+            doc = json.load(f)
+        api = next(r for r in doc["routes"] if r["name"] == "api")
+        hup = dict(api, name="hup", scope="route:hup")
+        doc["routes"].append(hup)
+        self.assertEqual(self.d.get("/r/hup/hello").status, 404)
+        self.write_routes(json.dumps(doc))
+        self.d.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(self.wait_for(lambda: self.d.get("/r/hup/hello").status == 200), self.d.log())
+        self.assertEqual(self.d.get("/r/hup/hello").body, b"ok /api/hello")
+
+        self.write_routes('{"version":1,"routes":[{"name":')
+        self.d.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(self.wait_for(lambda: "routes reload failed" in self.d.log()), self.d.log())
+        self.assertEqual(self.d.get("/r/hup/hello").status, 200)
+        self.assertEqual(self.d.get("/r/api/hello").status, 200)
+
+        doc["routes"] = [r for r in doc["routes"] if r["name"] != "hup"]
+        self.write_routes(json.dumps(doc))
+        self.d.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(self.wait_for(lambda: self.d.get("/r/hup/hello").status == 404), self.d.log())
+        self.assertEqual(self.d.get("/r/api/hello").status, 200)
 
 
 if __name__ == "__main__":
