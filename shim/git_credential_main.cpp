@@ -4,7 +4,8 @@
 //
 // Two roles, chosen by the socket this process would talk to ($NOTME_SOCKET, else the
 // control socket):
-//   - the human (control socket): a complete keyring-backed helper. get/store/erase keep
+//   - the human (control socket): a complete keyring-backed helper, checked by git's own
+//     t0303-credential-external.sh (tests/integration/git_t0303.sh). get/store/erase keep
 //     each credential as one Secret Service entry "secret/git-<hash>" (hash of protocol,
 //     host, path, username), read and written directly through lib/keyring: notmed never
 //     hands stored values out over its API.
@@ -20,7 +21,8 @@
 
 #include <cstdio>
 #include <cstring>
-#include <iostream>
+#include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,11 +58,18 @@ Result<std::string> ReadStdin() {
 }
 
 void Wipe(std::string& s) { sodium_memzero(s.data(), s.size()); }
+void Wipe(std::optional<std::string>& s) {
+  if (s) Wipe(*s);
+}
+
+// Attributes beyond username/password that a stored credential keeps and `get` returns
+// (git 2.41+ sends them on store).
+constexpr std::string_view kKeptAttributes[] = {"password_expiry_utc", "oauth_refresh_token"};
 
 // The secret name for one credential: its identity hashed, so names are fixed-size and
 // free of the characters git allows in hosts and paths.
 std::string EntryName(const GitCredential& c) {
-  std::string id = c.protocol + "\n" + c.host + "\n" + c.path + "\n" + c.username;
+  std::string id = c.protocol + "\n" + c.host + "\n" + c.path + "\n" + c.username.value_or("");
   auto digest = notme::crypto::Sha256(id);
   std::string hex;
   for (size_t i = 0; i < 20; ++i) {
@@ -77,19 +86,44 @@ Result<GitCredential> LoadEntry(notme::keyring::Keyring& kr, const std::string& 
   });
 }
 
-bool Matches(const GitCredential& want, const GitCredential& have) {
+bool SecretEquals(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool Expired(const GitCredential& c) {
+  auto expiry = c.Other("password_expiry_utc");
+  if (!expiry) return false;
+  auto at = notme::proxy::ParseExpiryUtc(*expiry);
+  return !at || *at <= static_cast<int64_t>(std::time(nullptr));
+}
+
+// `get`: protocol, host and path must be equal (a credential stored for one path under
+// credential.useHttpPath is not offered for the whole host); a username, when asked for,
+// too. Expired credentials are never offered.
+bool MatchesForGet(const GitCredential& want, const GitCredential& have) {
   if (want.protocol != have.protocol || want.host != have.host || want.path != have.path) return false;
-  if (!want.username.empty() && want.username != have.username) return false;
-  if (!want.password.empty()) {
-    if (want.password.size() != have.password.size()) return false;
-    if (sodium_memcmp(want.password.data(), have.password.data(), want.password.size()) != 0) return false;
+  if (want.username && *want.username != have.username.value_or("")) return false;
+  return !Expired(have);
+}
+
+// `erase` follows git's credential_match(): an attribute the caller left out matches any
+// value. A password, when given, must match too, so a rejected old password does not
+// erase a newer one stored meanwhile (git >= 2.44 does the same).
+bool MatchesForErase(const GitCredential& want, const GitCredential& have) {
+  auto same = [](const std::string& w, const std::string& h) { return w.empty() || w == h; };
+  if (!same(want.protocol, have.protocol) || !same(want.host, have.host) || !same(want.path, have.path)) {
+    return false;
   }
+  if (want.username && *want.username != have.username.value_or("")) return false;
+  if (want.password && !SecretEquals(*want.password, have.password.value_or(""))) return false;
   return true;
 }
 
-// Every stored git credential matching `want`, in keyring order.
+// Every stored git credential for which `match(want, stored)` holds, in keyring order.
+template <typename Match>
 Result<std::vector<std::pair<std::string, GitCredential>>> FindMatching(notme::keyring::Keyring& kr,
-                                                                        const GitCredential& want) {
+                                                                        const GitCredential& want,
+                                                                        Match match) {
   std::vector<std::pair<std::string, GitCredential>> out;
   NOTME_TRY(auto list, kr.List());
   const std::string prefix = std::string(notme::keyring::kSecretPrefix) + kEntryPrefix;
@@ -97,19 +131,27 @@ Result<std::vector<std::pair<std::string, GitCredential>>> FindMatching(notme::k
     if (!info.name.starts_with(prefix)) continue;
     auto cred = LoadEntry(kr, info.name);
     if (!cred) continue;
-    if (Matches(want, *cred)) out.emplace_back(info.name, std::move(*cred));
-    else Wipe(cred->password);
+    if (match(want, *cred)) {
+      out.emplace_back(info.name, std::move(*cred));
+    } else {
+      Wipe(cred->password);
+    }
   }
   return out;
 }
 
 int HumanGet(notme::keyring::Keyring& kr, const GitCredential& want) {
-  GitCredential query = want;
-  query.password.clear();
-  auto found = FindMatching(kr, query);
+  if (want.protocol.empty() || want.host.empty()) return 0;
+  auto found = FindMatching(kr, want, MatchesForGet);
   if (!found || found->empty()) return 0;
-  auto& c = found->front().second;
-  auto out = notme::proxy::FormatGitCredential({{"username", c.username}, {"password", c.password}});
+  const auto& c = found->front().second;
+  std::vector<std::pair<std::string, std::string>> attrs = {{"username", c.username.value_or("")},
+                                                            {"password", c.password.value_or("")}};
+  for (auto key : kKeptAttributes) {
+    if (auto v = c.Other(key)) attrs.emplace_back(std::string(key), std::string(*v));
+  }
+  auto out = notme::proxy::FormatGitCredential(attrs);
+  for (auto& [k, v] : attrs) Wipe(v);
   for (auto& [n, cred] : *found) Wipe(cred.password);
   if (!out) return 0;
   std::fwrite(out->data(), 1, out->size(), stdout);
@@ -117,13 +159,21 @@ int HumanGet(notme::keyring::Keyring& kr, const GitCredential& want) {
   return 0;
 }
 
+// git-credential-store's rule: protocol, host, username and password must be present
+// (username and password may be empty).
 int HumanStore(notme::keyring::Keyring& kr, const GitCredential& c) {
-  if (c.protocol.empty() || c.host.empty() || c.username.empty() || c.password.empty()) return 0;
-  auto text = notme::proxy::FormatGitCredential({{"protocol", c.protocol},
-                                                 {"host", c.host},
-                                                 {"path", c.path},
-                                                 {"username", c.username},
-                                                 {"password", c.password}});
+  if (c.protocol.empty() || c.host.empty() || !c.username || !c.password) return 0;
+  if (Expired(c)) return 0;
+  std::vector<std::pair<std::string, std::string>> attrs = {{"protocol", c.protocol},
+                                                            {"host", c.host},
+                                                            {"path", c.path},
+                                                            {"username", *c.username},
+                                                            {"password", *c.password}};
+  for (auto key : kKeptAttributes) {
+    if (auto v = c.Other(key)) attrs.emplace_back(std::string(key), std::string(*v));
+  }
+  auto text = notme::proxy::FormatGitCredential(attrs);
+  for (auto& [k, v] : attrs) Wipe(v);
   if (!text) return 0;
   auto value = notme::crypto::SecretBytes::CopyFrom(
       std::span(reinterpret_cast<const uint8_t*>(text->data()), text->size()));
@@ -138,7 +188,9 @@ int HumanStore(notme::keyring::Keyring& kr, const GitCredential& c) {
 }
 
 int HumanErase(notme::keyring::Keyring& kr, const GitCredential& want) {
-  auto found = FindMatching(kr, want);
+  // An empty description would match everything: erase nothing rather than all.
+  if (want.protocol.empty() && want.host.empty()) return 0;
+  auto found = FindMatching(kr, want, MatchesForErase);
   if (!found) return 1;
   for (auto& [name, cred] : *found) {
     (void)kr.Remove(name);
@@ -151,7 +203,11 @@ int AgentGet(const std::filesystem::path& socket, const GitCredential& want, con
   auto route = notme::proxy::ProxyRouteOf(want);
   if (!route) return 0;  // not a URL below the proxy: nothing to say
   auto client = notme::client::Client::Create(notme::client::ClientOptions{.socket = socket});
-  if (!client) return 1;
+  if (!client) {
+    std::fprintf(stderr, "git-credential-notme: no token for route %s: %s\n", route->c_str(),
+                 client.error().ToString().c_str());
+    return 0;
+  }
   notme::client::TokenRequest req;
   req.scopes = {scope.empty() ? "route:" + *route : scope};
   auto token = client->RequestToken(req);

@@ -1,6 +1,7 @@
 #include "proxy/git_credential.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "proxy/route.h"
 
@@ -15,6 +16,13 @@ bool IsKeyChar(char c) {
 Unexpected Malformed(std::string msg) { return Fail(ErrorCode::kMalformed, "git credential: " + std::move(msg)); }
 
 }  // namespace
+
+std::optional<std::string_view> GitCredential::Other(std::string_view key) const {
+  for (const auto& [k, v] : other) {
+    if (k == key) return std::string_view(v);
+  }
+  return std::nullopt;
+}
 
 Result<GitCredential> ParseGitCredential(std::string_view input) {
   if (input.size() > kMaxCredentialInput) return Fail(ErrorCode::kTooLarge, "git credential: input too large");
@@ -55,6 +63,16 @@ Result<GitCredential> ParseGitCredential(std::string_view input) {
     }
   }
   return cred;
+}
+
+Result<int64_t> ParseExpiryUtc(std::string_view value) {
+  int64_t out = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (value.empty() || value.size() > 19 || value.front() == '-' || ec != std::errc() ||
+      end != value.data() + value.size()) {
+    return Malformed("password_expiry_utc is not a number");
+  }
+  return out;
 }
 
 Result<std::string> FormatGitCredential(const std::vector<std::pair<std::string, std::string>>& attrs) {

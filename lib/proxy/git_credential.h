@@ -5,7 +5,7 @@
 // values never contain CR or LF (a CR smuggled through a URL once let a helper answer for
 // the wrong host: CVE-2024-50338, CVE-2020-5260). Pure functions; thread-safe.
 
-#include <map>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,21 +18,34 @@ namespace notme::proxy {
 inline constexpr size_t kMaxCredentialInput = 64 * 1024;
 inline constexpr size_t kMaxCredentialLine = 8 * 1024;
 
+// One credential description. protocol, host and path are empty when absent (git never
+// sends them empty). username and password distinguish absent from empty: git stores
+// "username=" + "password=" for SSO hosts and expects them back (t0303 "can store empty
+// username").
 struct GitCredential {
   std::string protocol;
   std::string host;  // may include ":port"
   std::string path;
-  std::string username;
-  std::string password;
-  // Other well-formed attributes git may send (wwwauth[], capability[], ...): kept, not
-  // interpreted. Multi-valued keys end in "[]".
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  // Other well-formed attributes git may send (password_expiry_utc, oauth_refresh_token,
+  // wwwauth[], capability[], ...): kept, not interpreted. Multi-valued keys end in "[]".
   std::vector<std::pair<std::string, std::string>> other;
+
+  // The value of the single-valued attribute `key` in `other`, if present.
+  std::optional<std::string_view> Other(std::string_view key) const;
 };
 
 // Parses the helper's stdin. Errors: kMalformed (line without '=', empty key, key outside
-// [A-Za-z0-9_.\-\[\]], NUL, CR, a known key given twice, "url=" (git never sends it to
-// helpers)), kTooLarge (input or line over the limits).
+// [A-Za-z0-9_.\-\[\]], NUL, CR, a key given twice unless it ends in "[]", "url=" (git
+// parses URLs itself and never sends url= to helpers; a helper that parsed it again could
+// disagree with git about the host)), kTooLarge (input or line over the
+// limits, more than 64 other attributes).
 Result<GitCredential> ParseGitCredential(std::string_view input);
+
+// password_expiry_utc (git 2.41+: Unix seconds) as a number. Errors: kMalformed when it is
+// not a decimal number of at most 19 digits.
+Result<int64_t> ParseExpiryUtc(std::string_view value);
 
 // Serialises attributes for git ("key=value\n" each). Errors: kInvalidArgument when a value
 // contains NUL, CR or LF (it would be read back as another attribute).

@@ -45,6 +45,62 @@ TEST_SUITE("GitCredential") {
     }
   }
 
+  TEST_CASE("an absent username differs from an empty one") {
+    auto absent = ParseGitCredential("protocol=https\nhost=sso.tld\n");
+    REQUIRE(absent.has_value());
+    CHECK_FALSE(absent->username.has_value());
+    CHECK_FALSE(absent->password.has_value());
+    auto empty = ParseGitCredential("protocol=https\nhost=sso.tld\nusername=\npassword=\n");
+    REQUIRE(empty.has_value());
+    CHECK(empty->username == std::optional<std::string>(""));
+    CHECK(empty->password == std::optional<std::string>(""));
+  }
+
+  TEST_CASE("password_expiry_utc is read as Unix seconds") {
+    auto c = ParseGitCredential("password=p\npassword_expiry_utc=1700000000\n");
+    REQUIRE(c.has_value());
+    REQUIRE(c->Other("password_expiry_utc").has_value());
+    CHECK(ParseExpiryUtc(*c->Other("password_expiry_utc")).value() == 1700000000);
+    CHECK_FALSE(c->Other("oauth_refresh_token").has_value());
+  }
+
+  TEST_CASE("a malformed password_expiry_utc is refused") {
+    for (const char* bad : {"", "-1", "+1", "1.5", "12a", " 12", "0x10", "99999999999999999999",
+                            "1e9"}) {
+      CAPTURE(bad);
+      auto e = ParseExpiryUtc(bad);
+      REQUIRE_FALSE(e.has_value());
+      CHECK(e.error().code() == ErrorCode::kMalformed);
+    }
+  }
+
+  TEST_CASE("a repeated single-valued attribute is refused, known or not") {
+    for (const char* bad : {"password_expiry_utc=1\npassword_expiry_utc=2\n",
+                            "oauth_refresh_token=a\noauth_refresh_token=b\n",
+                            "path=a\npath=b\n", "password=a\npassword=b\n",
+                            "protocol=https\nprotocol=http\n"}) {
+      CAPTURE(bad);
+      CHECK(ParseGitCredential(bad).error().code() == ErrorCode::kMalformed);
+    }
+  }
+
+  TEST_CASE("url= is refused wherever it appears") {
+    for (const char* bad : {"protocol=https\nhost=a\nurl=https://b/\n", "url=\n",
+                            "username=u\nurl=https://u@evil/\n\n"}) {
+      CAPTURE(bad);
+      CHECK(ParseGitCredential(bad).error().code() == ErrorCode::kMalformed);
+    }
+  }
+
+  TEST_CASE("a key with spaces, controls or bytes outside ASCII is refused") {
+    for (std::string bad : {std::string(" host=a\n"), std::string("host =a\n"), std::string("ho\tst=a\n"),
+                            std::string("ho\x7fst=a\n"), std::string("\xffhost=a\n"),
+                            std::string("wwwauth[] =x\n"), std::string("a/b=c\n")}) {
+      CAPTURE(bad);
+      CHECK(ParseGitCredential(bad).error().code() == ErrorCode::kMalformed);
+    }
+  }
+
   TEST_CASE("oversized input and lines are too large") {
     CHECK(ParseGitCredential(std::string(kMaxCredentialInput + 1, 'a')).error().code() == ErrorCode::kTooLarge);
     CHECK(ParseGitCredential("host=" + std::string(kMaxCredentialLine, 'a')).error().code() == ErrorCode::kTooLarge);
