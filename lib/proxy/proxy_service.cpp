@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "proxy/address_policy.h"
@@ -13,6 +14,7 @@ namespace notme::proxy {
 namespace {
 
 constexpr size_t kResponseChunk = 64 * 1024;
+constexpr size_t kRefusalDrainLimit = 64 * 1024;
 
 int64_t MillisSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -56,6 +58,16 @@ Result<std::string> RenderInjection(const Injection& inj, const crypto::SecretBy
     sodium_memzero(b64.data(), b64.size());
     return v;
   });
+}
+
+// One Content-Length of at most kRefusalDrainLimit and no Transfer-Encoding: a body the
+// server may read before refusing (without a length, httplib would read until EOF).
+bool HasSmallContentLength(const httplib::Request& req) {
+  if (req.headers.count("Content-Length") != 1 || req.has_header("Transfer-Encoding")) return false;
+  const std::string& v = req.get_header_value("Content-Length");
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  return ec == std::errc() && end == v.data() + v.size() && n <= kRefusalDrainLimit;
 }
 
 void WipeString(std::string& s) {
@@ -147,11 +159,18 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
   record.principal = caller.principal;
   record.method = req.method;
   bool audit_deferred = false;
+  bool forwarding = false;  // Forward may have read the request body
 
   auto refuse = [&](const Error& e) {
     SetProxyError(res, e);
-    // An unread request body must not be taken for the next request on this connection.
-    res.set_header("Connection", "close");
+    // Read a small unread request body, so that a client still writing it gets the
+    // refusal instead of a broken pipe (e.g. `notme mcp` POSTing to a route it may not
+    // use); a larger one is left unread and the connection closed, so it is never taken
+    // for the next request on this connection.
+    if (forwarding || body == nullptr || !HasSmallContentLength(req) ||
+        !(*body)([](const char*, size_t) { return true; })) {
+      res.set_header("Connection", "close");
+    }
     record.status = res.status;
     record.error = std::string(ErrorCodeName(e.code()));
   };
@@ -198,6 +217,7 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
       NOTME_TRY(auto address, ResolveUpstream(route->upstream.host, route->allow_loopback));
       p.connection.client = MakeUpstreamClient(route->upstream, address, route->ca_file, options_);
     }
+    forwarding = true;
     return Forward(caller, *route, p, req, res, body, record, start, audit_deferred);
   };
 
