@@ -11,6 +11,7 @@
 #include "cli/audit_command.h"
 #include "cli/doctor_command.h"
 #include "cli/git_command.h"
+#include "cli/mcp_command.h"
 #include "cli/register_command.h"
 #include "cli/revoke_command.h"
 #include "cli/route_command.h"
@@ -34,6 +35,7 @@ void RegisterCommands(CLI::App& app, notme::cli::CliContext& ctx) {
   RegisterRegistrationCommands(app, ctx);
   RegisterSecretCommands(app, ctx);
   RegisterRouteCommands(app, ctx);
+  RegisterMcpCommands(app, ctx);
 }
 
 }  // namespace
