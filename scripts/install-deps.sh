@@ -15,6 +15,11 @@ PACKAGES=(
   # packaging checks (tests/packaging): lintian on the .deb, systemd-analyze verify on the units
   lintian systemd
 )
+# tests/integration/mcp.cmake runs the official MCP TypeScript SDK (npm ci into the build
+# tree): Node.js 18 or newer. Debian 12's nodejs is 18; a node already on PATH is kept.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
