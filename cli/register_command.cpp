@@ -183,6 +183,17 @@ int RunRemove(CliContext& ctx, const std::string& name) {
   return 0;
 }
 
+int RunRefresh(CliContext& ctx, const std::string& name) {
+  auto client = ctx.Client();
+  if (!client) return ctx.Fail(client.error());
+  auto rec = (*client)->Call("POST", "/v1/registrations/" + name + "/refresh");
+  if (!rec) return ctx.Fail(rec.error());
+  if (ctx.json) return ctx.PrintJson(*rec);
+  std::cout << "Refreshed " << name << ": a new access token is in the keyring (until "
+            << TimeStr(*rec, "credential_expires") << ").\n";
+  return 0;
+}
+
 }  // namespace
 
 void RegisterRegistrationCommands(CLI::App& app, CliContext& ctx) {
@@ -211,7 +222,7 @@ void RegisterRegistrationCommands(CLI::App& app, CliContext& ctx) {
   AddJsonFlag(claim, ctx);
   claim->callback([&ctx, co] { ctx.exit_code = RunClaim(ctx, *co); });
 
-  auto* group = app.add_subcommand("registration", "List or remove agentic registrations");
+  auto* group = app.add_subcommand("registration", "List, refresh or remove agentic registrations");
   group->require_subcommand(1);
   auto* list = group->add_subcommand("list", "List registrations (never credentials)");
   AddJsonFlag(list, ctx);
@@ -221,6 +232,12 @@ void RegisterRegistrationCommands(CLI::App& app, CliContext& ctx) {
   rm->add_option("NAME", *rm_name, "Registration name")->required();
   AddJsonFlag(rm, ctx);
   rm->callback([&ctx, rm_name] { ctx.exit_code = RunRemove(ctx, *rm_name); });
+  auto refresh_name = std::make_shared<std::string>();
+  auto* refresh = group->add_subcommand(
+      "refresh", "Exchange a registration's identity assertion for a new access token (services that sign one)");
+  refresh->add_option("NAME", *refresh_name, "Registration name")->required();
+  AddJsonFlag(refresh, ctx);
+  refresh->callback([&ctx, refresh_name] { ctx.exit_code = RunRefresh(ctx, *refresh_name); });
 }
 
 }  // namespace notme::cli

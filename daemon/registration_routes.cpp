@@ -211,6 +211,12 @@ void InstallRegistrationRoutes(server::UnixHttpServer& server, DaemonContext& ct
     if (!rec) return SendMgmtError(res, rec.error());
     SendJson(res, 200, RecordJson(*m, *rec));
   });
+  server.Post("/v1/registrations/" + kName + "/refresh", [m](const httplib::Request& req, httplib::Response& res) {
+    if (!RequireControl(res)) return;
+    auto rec = m->Refresh(req.matches[1].str());
+    if (!rec) return SendMgmtError(res, rec.error());
+    SendJson(res, 200, RecordJson(*m, *rec));
+  });
   server.Post("/v1/registrations/" + kName + "/claim/complete",
               [s](const httplib::Request& req, httplib::Response& res) {
                 if (RequireControl(res)) HandleClaimComplete(*s, req, res, req.matches[1].str());

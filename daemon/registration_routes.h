@@ -8,6 +8,7 @@
 //   DELETE /v1/registrations/NAME          → 204 (credential, route and consent wiped)
 //   POST   /v1/registrations/NAME/claim    {"email"} → the record (the service emails the code)
 //   POST   /v1/registrations/NAME/claim/complete   the code as the raw body → the record
+//   POST   /v1/registrations/NAME/refresh  → the record (identity assertion exchanged again)
 // all on the control socket only (the human); and, on every socket including the
 // loopback listener, the ID-JAG provider's public documents:
 //   GET    /idjag/.well-known/jwks.json, /.well-known/oauth-authorization-server/idjag

@@ -36,17 +36,18 @@ bool ResourceCovers(const ServiceUrl& resource, const ServiceUrl& requested) {
   return p == base || (p.starts_with(base) && p.size() > base.size() && p[base.size()] == '/');
 }
 
-// An agent_auth endpoint: first of the accepted member names present, on the AS origin.
-Result<std::optional<ServiceUrl>> Endpoint(const nlohmann::json& block,
+// An endpoint notme will POST to (`what` is the object holding it): first of the accepted
+// member names present, on the AS origin.
+Result<std::optional<ServiceUrl>> Endpoint(const nlohmann::json& block, std::string_view what,
                                            std::initializer_list<std::string_view> names,
                                            const ServiceUrl& as, const UrlPolicy& policy) {
   for (std::string_view name : names) {
-    NOTME_TRY(auto text, OptionalString(block, kAgentAuth, name, kMaxUrlBytes));
+    NOTME_TRY(auto text, OptionalString(block, what, name, kMaxUrlBytes));
     if (!text) continue;
-    NOTME_TRY(auto url, ParseUrlMember(kAgentAuth, name, *text, policy));
+    NOTME_TRY(auto url, ParseUrlMember(what, name, *text, policy));
     if (!SameOrigin(url, as)) {
       return Fail(ErrorCode::kPermissionDenied,
-                  "agent_auth." + std::string(name) + " points at " + url.Origin() +
+                  std::string(what) + "." + std::string(name) + " points at " + url.Origin() +
                       ", not at the authorization server " + as.Origin() +
                       "; refusing to register with another host");
     }
@@ -66,10 +67,10 @@ Result<AgentAuth> ParseAgentAuth(const nlohmann::json& block, const ServiceUrl& 
   AgentAuth out;
   NOTME_TRY(auto skill, OptionalString(block, kAgentAuth, "skill", kMaxUrlBytes));
   out.skill = skill.value_or("");
-  NOTME_TRY(auto reg, Endpoint(block, {"register_uri", "registration_endpoint"}, as, policy));
+  NOTME_TRY(auto reg, Endpoint(block, kAgentAuth, {"register_uri", "registration_endpoint"}, as, policy));
   if (!reg) return Fail(ErrorCode::kMalformed, "agent_auth has no register_uri");
   out.register_uri = std::move(*reg);
-  NOTME_TRY(out.claim_uri, Endpoint(block, {"claim_uri", "claim_endpoint"}, as, policy));
+  NOTME_TRY(out.claim_uri, Endpoint(block, kAgentAuth, {"claim_uri", "claim_endpoint"}, as, policy));
   NOTME_TRY(out.identity_types_supported, Strings(block, kAgentAuth, "identity_types_supported"));
   for (std::string_view sub : {"anonymous", "identity_assertion"}) {
     auto it = block.find(sub);
@@ -161,6 +162,10 @@ Result<AuthorizationServerMetadata> ParseAuthorizationServerMetadata(
     }
   }
   NOTME_TRY(out.scopes_supported, Strings(doc, kAsm, "scopes_supported"));
+  // RFC 8414 §2: where a service-signed identity_assertion is exchanged (agent-services
+  // guide, RFC 7523); notme POSTs the assertion there, so it too must be on the AS origin.
+  NOTME_TRY(out.token_endpoint, Endpoint(doc, kAsm, {"token_endpoint"}, authorization_server, policy));
+  NOTME_TRY(out.grant_types_supported, Strings(doc, kAsm, "grant_types_supported"));
   auto block = doc.find("agent_auth");
   if (block == doc.end()) {
     return Fail(ErrorCode::kUnsupported, authorization_server.Origin() +

@@ -8,7 +8,7 @@
 //   - PRM `resource` must be identical to the resource it was fetched for (RFC 9728 §3.3);
 //   - AS metadata `issuer`, when present, must be identical to the authorization server
 //     it was fetched for (RFC 8414 §3.3), and `resource`, when present, must equal the PRM's;
-//   - every endpoint in `agent_auth` must be on the same origin (scheme, host, port) as the
+//   - every endpoint in `agent_auth`, and `token_endpoint`, must be on the same origin (scheme, host, port) as the
 //     authorization server: a document cannot send notme (and the user's identity)
 //     to another host.
 // Unknown members are ignored (both RFCs allow extension). Stateless and thread-safe.
@@ -75,6 +75,10 @@ struct AgentAuth {
 struct AuthorizationServerMetadata {
   ServiceUrl issuer;  // the authorization server it was fetched for
   std::vector<std::string> scopes_supported;
+  // RFC 8414 `token_endpoint` (same origin as the AS, like every agent_auth endpoint):
+  // where a service-signed identity_assertion is exchanged for an access token.
+  std::optional<ServiceUrl> token_endpoint;
+  std::vector<std::string> grant_types_supported;
   AgentAuth agent_auth;
 };
 

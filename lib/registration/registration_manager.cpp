@@ -7,6 +7,11 @@ namespace notme::registration {
 namespace {
 
 std::string SecretNameFor(const std::string& registration) { return "reg-" + registration; }
+std::string AssertionSecretNameFor(const std::string& registration) { return "reg-" + registration + ".assertion"; }
+
+// An access token obtained from an identity_assertion is exchanged again when the service
+// answers 401 this close to (or after) its expiry: the 401 is the expiry, not a revocation.
+constexpr int64_t kRefreshSkewSeconds = 60;
 
 // The route's upstream: the resource identifier without a trailing '/'.
 std::string UpstreamFor(const ServiceUrl& resource) {
@@ -14,6 +19,8 @@ std::string UpstreamFor(const ServiceUrl& resource) {
   while (!path.empty() && path.back() == '/') path.pop_back();
   return resource.Origin() + path;
 }
+
+nlohmann::json OptionalJson(const std::optional<int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 }  // namespace
 
@@ -83,6 +90,36 @@ Result<void> RegistrationManager::StoreCredential(RegistrationRecord& record,
   return keyring_.Store(entry, credential, "notme registration " + record.name);
 }
 
+Result<void> RegistrationManager::ExchangeAssertion(RegistrationRecord& record,
+                                                    const AuthorizationServerMetadata& as,
+                                                    const crypto::SecretBytes& assertion,
+                                                    std::optional<int64_t> assertion_expires) {
+  // Exchange first: nothing is stored unless the service hands out a token.
+  NOTME_TRY(auto token, PostTokenExchange(client_, as, assertion, record.resource));
+  NOTME_TRY_VOID(KeepAssertion(record, assertion, assertion_expires));
+  NOTME_TRY_VOID(StoreCredential(record, token.access_token));
+  record.credential_type = "access_token";
+  record.credential_expires =
+      token.expires_in ? std::optional<int64_t>(clock_.NowSeconds() + *token.expires_in) : assertion_expires;
+  if (!token.scopes.empty()) record.scopes = token.scopes;
+  return Ok();
+}
+
+Result<void> RegistrationManager::KeepAssertion(RegistrationRecord& record, const crypto::SecretBytes& assertion,
+                                                std::optional<int64_t> assertion_expires) {
+  record.assertion_secret = AssertionSecretNameFor(record.name);
+  record.assertion_expires = assertion_expires;
+  NOTME_TRY(auto entry, keyring::SecretEntryName(record.assertion_secret));
+  return keyring_.Store(entry, assertion, "notme registration " + record.name + " (identity assertion)");
+}
+
+void RegistrationManager::WipeSecrets(const RegistrationRecord& record) {
+  for (const std::string* name : {&record.secret, &record.assertion_secret}) {
+    if (name->empty()) continue;
+    if (auto entry = keyring::SecretEntryName(*name)) (void)keyring_.Remove(*entry);
+  }
+}
+
 Result<void> RegistrationManager::CreateRoute(RegistrationRecord& record) {
   NOTME_TRY(auto resource, ParseServiceUrl(record.resource, PolicyFor(record.allow_loopback)));
   proxy::RouteSpec spec;
@@ -142,18 +179,23 @@ Result<RegistrationRecord> RegistrationManager::Register(const RegisterParams& p
   rec.email = preview.method == Method::kAnonymous ? "" : p.email;
   rec.allow_loopback = p.allow_loopback;
   rec.created_at = rec.updated_at = clock_.NowSeconds();
-  rec.status = answer->credential ? RegistrationStatus::kActive : RegistrationStatus::kPendingClaim;
+  const bool usable = answer->credential || answer->identity_assertion;
+  rec.status = usable ? RegistrationStatus::kActive : RegistrationStatus::kPendingClaim;
 
-  if (answer->credential) {
-    NOTME_TRY_VOID(StoreCredential(rec, *answer->credential));
-    if (auto r = CreateRoute(rec); !r) {
-      (void)keyring_.Remove(*keyring::SecretEntryName(rec.secret));
-      return Fail(r.error());
+  if (usable) {
+    auto stored = answer->identity_assertion
+                      ? ExchangeAssertion(rec, d.authorization_server, *answer->identity_assertion,
+                                          answer->assertion_expires)
+                      : StoreCredential(rec, *answer->credential);
+    if (stored) stored = CreateRoute(rec);
+    if (!stored) {
+      WipeSecrets(rec);
+      return Fail(stored.error());
     }
   }
   if (auto r = store_.Add(rec); !r) {
     if (!rec.route.empty() && hooks_.remove_route) (void)hooks_.remove_route(rec.route);
-    if (!rec.secret.empty()) (void)keyring_.Remove(*keyring::SecretEntryName(rec.secret));
+    WipeSecrets(rec);
     return Fail(r.error());
   }
   if (answer->claim_token) {
@@ -218,7 +260,26 @@ Result<RegistrationRecord> RegistrationManager::CompleteClaim(const std::string&
     NOTME_TRY(auto answer, PostClaimComplete(client_, d.authorization_server.agent_auth, it->second, otp));
     done.emplace(std::move(answer));
   }
-  if (done->credential) {
+  if (done->identity_assertion) {
+    if (auto r = ExchangeAssertion(*rec, d.authorization_server, *done->identity_assertion,
+                                   done->assertion_expires);
+        !r) {
+      // The service has confirmed the claim and will not repeat it: keep the assertion so
+      // the exchange can be retried (Refresh) instead of stranding the registration.
+      NOTME_TRY_VOID(KeepAssertion(*rec, *done->identity_assertion, done->assertion_expires));
+      rec->status = RegistrationStatus::kClaimed;
+      rec->updated_at = clock_.NowSeconds();
+      NOTME_TRY_VOID(store_.Update(*rec));
+      {
+        MutexLock lock(&mu_);
+        claim_tokens_.erase(name);
+      }
+      Audit(kAuditClaimConfirmed, rec->agent, {{"registration", name}, {"registration_id", done->registration_id}});
+      return Fail(r.error().code(), "the claim is confirmed but the token exchange failed (" + r.error().message() +
+                                        "); retry with `notme registration refresh " + name + "`");
+    }
+    if (rec->route.empty()) NOTME_TRY_VOID(CreateRoute(*rec));
+  } else if (done->credential) {
     NOTME_TRY_VOID(StoreCredential(*rec, *done->credential));
     rec->credential_type = done->credential_type;
     rec->credential_expires = done->credential_expires;
@@ -249,8 +310,9 @@ Result<void> RegistrationManager::Remove(const std::string& name) {
   if (!rec->route.empty() && hooks_.remove_route) {
     if (auto r = hooks_.remove_route(rec->route); !r && r.error().code() != ErrorCode::kNotFound) return r;
   }
-  if (!rec->secret.empty()) {
-    NOTME_TRY(auto entry, keyring::SecretEntryName(rec->secret));
+  for (const std::string* secret : {&rec->secret, &rec->assertion_secret}) {
+    if (secret->empty()) continue;
+    NOTME_TRY(auto entry, keyring::SecretEntryName(*secret));
     if (auto r = keyring_.Remove(entry); !r && r.error().code() != ErrorCode::kNotFound) return r;
   }
   if (rec->method == MethodName(Method::kIdJag)) NOTME_TRY_VOID(store_.RemoveConsent(rec->agent, rec->resource));
@@ -263,16 +325,58 @@ Result<void> RegistrationManager::Remove(const std::string& name) {
   return Ok();
 }
 
+Result<RegistrationRecord> RegistrationManager::Refresh(const std::string& name) {
+  MutexLock ops(&ops_mu_);
+  auto rec = store_.Find(name);
+  if (!rec) return Fail(ErrorCode::kNotFound, "no registration named '" + name + "'");
+  return RefreshLocked(std::move(*rec));
+}
+
+Result<RegistrationRecord> RegistrationManager::RefreshLocked(RegistrationRecord rec) {
+  if (rec.assertion_secret.empty()) {
+    return Fail(ErrorCode::kUnsupported, "registration '" + rec.name +
+                                             "' holds no identity assertion to exchange; register again");
+  }
+  if (rec.assertion_expires && *rec.assertion_expires <= clock_.NowSeconds()) {
+    return Fail(ErrorCode::kExpired, "the identity assertion of '" + rec.name + "' expired; register again");
+  }
+  NOTME_TRY(auto d, Discover(client_, rec.url, PolicyFor(rec.allow_loopback)));
+  NOTME_TRY(auto entry, keyring::SecretEntryName(rec.assertion_secret));
+  NOTME_TRY(auto assertion, keyring_.Lookup(entry));
+  NOTME_TRY_VOID(ExchangeAssertion(rec, d.authorization_server, assertion, rec.assertion_expires));
+  if (rec.route.empty()) NOTME_TRY_VOID(CreateRoute(rec));  // a claim whose first exchange failed
+  if (rec.status == RegistrationStatus::kRevoked) rec.status = RegistrationStatus::kActive;
+  rec.updated_at = clock_.NowSeconds();
+  NOTME_TRY_VOID(store_.Update(rec));
+  Audit(kAuditRegistrationRefreshed, rec.agent,
+        {{"registration", rec.name}, {"resource", rec.resource}, {"credential_expires", OptionalJson(rec.credential_expires)}});
+  return rec;
+}
+
 void RegistrationManager::NoteProxyStatus(const std::string& route, int status) {
   if (status != 401) return;
   auto rec = store_.FindByRoute(route);
   if (!rec || rec->status == RegistrationStatus::kRevoked) return;
+  if (!rec->assertion_secret.empty() && rec->credential_expires &&
+      *rec->credential_expires <= clock_.NowSeconds() + kRefreshSkewSeconds) {
+    // The access token ran out: the service-signed assertion is exchanged again
+    // (agent-services guide, "/oauth2/token"), once per expiry.
+    MutexLock ops(&ops_mu_);
+    auto now = store_.FindByRoute(route);
+    if (!now || now->status == RegistrationStatus::kRevoked) return;
+    if (now->credential_expires && *now->credential_expires > clock_.NowSeconds() + kRefreshSkewSeconds) return;
+    auto refreshed = RefreshLocked(*now);
+    if (refreshed) return;
+    rec = std::move(now);
+  }
   rec->status = RegistrationStatus::kRevoked;
   rec->updated_at = clock_.NowSeconds();
   (void)store_.Update(*rec);
   Audit(kAuditRegistrationRevoked, rec->agent,
         {{"registration", rec->name},
          {"resource", rec->resource},
+         {"reason", rec->assertion_secret.empty() ? "the service answered 401 through the route"
+                                                  : "401 and the identity assertion could not be exchanged again"},
          {"fix", "notme registration rm " + rec->name + " && notme register " + rec->url + " --agent " + rec->agent}});
 }
 

@@ -13,10 +13,17 @@
 //   StartClaim / CompleteClaim  the OTP ceremony; a credential returned on completion
 //             is stored (replacing any previous one in place);
 //   Remove    wipes the credential, the route, the consent and the record;
-//   NoteProxyStatus  a 401 from the service through the route marks it revoked;
+//   Refresh   services answering with a service-signed identity_assertion (agent-services
+//             guide): the assertion is kept as keyring secret "reg-<name>.assertion" and
+//             exchanged at the token endpoint (RFC 7523) for the route's access token;
+//             Refresh exchanges it again until it expires;
+//   NoteProxyStatus  a 401 from the service through the route marks it revoked — unless
+//             the access token came from an assertion and has (nearly) expired: then it
+//             is refreshed once, and only a failed refresh revokes;
 //   MintIdJag an ID-JAG for an audience the human consented to, else kPermissionDenied.
 // Audit events: registration.created, claim.requested, claim.confirmed,
-// registration.revoked, registration.removed, idjag.minted (never a secret).
+// registration.revoked, registration.removed, registration.refreshed, idjag.minted
+// (never a secret).
 //
 // Thread-safe: operations that change a registration are serialised (ops_mu_); the
 // store, keyring and hooks are thread-safe themselves. Everything passed to the
@@ -50,6 +57,7 @@ inline constexpr std::string_view kAuditClaimConfirmed = "claim.confirmed";
 inline constexpr std::string_view kAuditRegistrationRevoked = "registration.revoked";
 inline constexpr std::string_view kAuditRegistrationRemoved = "registration.removed";
 inline constexpr std::string_view kAuditIdJagMinted = "idjag.minted";
+inline constexpr std::string_view kAuditRegistrationRefreshed = "registration.refreshed";
 
 // How the manager reaches the rest of the daemon.
 struct RegistrationHooks {
@@ -102,8 +110,15 @@ class RegistrationManager {
   std::vector<RegistrationRecord> List() const { return store_.List(); }
   // True when a claim token for `name` is held in memory.
   bool ClaimPending(const std::string& name) const EXCLUDES(mu_);
-  // Called for every proxied response; a 401 on a registration's route revokes it.
-  void NoteProxyStatus(const std::string& route, int status);
+  // Exchanges the stored identity assertion for a fresh access token (in place; a revoked
+  // registration becomes active). Errors: kNotFound, kUnsupported (the registration holds
+  // no assertion), kExpired (the assertion expired: register again), discovery, service
+  // (invalid_grant...) and keyring errors.
+  Result<RegistrationRecord> Refresh(const std::string& name) EXCLUDES(ops_mu_, mu_);
+  // Called for every proxied response; a 401 on a registration's route revokes it (see
+  // the class comment for the refresh of an expired access token). May block on the
+  // service for a refresh.
+  void NoteProxyStatus(const std::string& route, int status) EXCLUDES(ops_mu_, mu_);
   // Errors: kPermissionDenied (no consent for this agent and audience), kUnsupported
   // (no provider), the provider's.
   Result<std::string> MintIdJag(const std::string& agent, const std::string& audience,
@@ -112,6 +127,15 @@ class RegistrationManager {
  private:
   Result<void> StoreCredential(RegistrationRecord& record, const crypto::SecretBytes& credential);
   Result<void> CreateRoute(RegistrationRecord& record);
+  // Exchanges `assertion` at the token endpoint, then stores it and the access token.
+  Result<void> ExchangeAssertion(RegistrationRecord& record, const AuthorizationServerMetadata& as,
+                                 const crypto::SecretBytes& assertion, std::optional<int64_t> assertion_expires);
+  // Stores `assertion` as the record's "reg-<name>.assertion" keyring secret.
+  Result<void> KeepAssertion(RegistrationRecord& record, const crypto::SecretBytes& assertion,
+                             std::optional<int64_t> assertion_expires);
+  // Removes the record's keyring secrets (errors ignored: cleanup after a failure).
+  void WipeSecrets(const RegistrationRecord& record);
+  Result<RegistrationRecord> RefreshLocked(RegistrationRecord record) REQUIRES(ops_mu_);
   UrlPolicy PolicyFor(bool allow_loopback) const { return UrlPolicy{.allow_loopback_http = allow_loopback}; }
   void Audit(std::string_view event, const std::string& agent, nlohmann::json fields) const;
 

@@ -98,6 +98,8 @@ nlohmann::json RecordToJson(const RegistrationRecord& r) {
           {"status", StatusName(r.status)},
           {"route", r.route},
           {"secret", r.secret},
+          {"assertion_secret", r.assertion_secret},
+          {"assertion_expires", OptJson(r.assertion_expires)},
           {"allow_loopback", r.allow_loopback},
           {"created_at", r.created_at},
           {"updated_at", r.updated_at}};
@@ -134,6 +136,8 @@ Result<RegistrationRecord> RecordFromJson(const nlohmann::json& j) {
   if (!known) return Bad("unknown status '" + status + "'");
   NOTME_TRY(r.route, Str(j, "route", false));
   NOTME_TRY(r.secret, Str(j, "secret", false));
+  NOTME_TRY(r.assertion_secret, Str(j, "assertion_secret", false));
+  NOTME_TRY(r.assertion_expires, OptInt(j, "assertion_expires"));
   auto loop = j.find("allow_loopback");
   if (loop != j.end()) {
     if (!loop->is_boolean()) return Bad("'allow_loopback' must be a boolean");

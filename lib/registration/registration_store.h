@@ -53,6 +53,11 @@ struct RegistrationRecord {
   RegistrationStatus status = RegistrationStatus::kActive;
   std::string route;     // "" while no credential
   std::string secret;    // keyring secret NAME ("reg-<name>"), never the value
+  // Services that answer with a service-signed identity_assertion (agent-services guide):
+  // the keyring secret NAME holding it ("reg-<name>.assertion"; "" otherwise), re-exchanged
+  // at the token endpoint for a fresh access token until `assertion_expires`.
+  std::string assertion_secret;
+  std::optional<int64_t> assertion_expires;
   bool allow_loopback = false;
   int64_t created_at = 0;
   int64_t updated_at = 0;

@@ -24,8 +24,9 @@ Result<void> AppendSecretString(std::string& out, const crypto::SecretBytes& sec
   return Ok();
 }
 
-Result<std::string> Post(const ServiceClient& client, const ServiceUrl& url, std::string& body) {
-  auto answer = client.PostJson(url, body, kMaxResponseBytes);
+Result<std::string> Post(const ServiceClient& client, const ServiceUrl& url, std::string& body,
+                         bool form = false) {
+  auto answer = form ? client.PostForm(url, body, kMaxResponseBytes) : client.PostJson(url, body, kMaxResponseBytes);
   WipeString(body);
   if (!answer) return Fail(answer.error());
   if (answer->status < 200 || answer->status > 299) {
@@ -37,6 +38,23 @@ Result<std::string> Post(const ServiceClient& client, const ServiceUrl& url, std
 }
 
 std::string JsonString(std::string_view s) { return jose::DumpCompact(nlohmann::json(std::string(s))); }
+
+// application/x-www-form-urlencoded (HTML, RFC 6749 Appendix B): unreserved bytes as is,
+// everything else %XX.
+std::string FormEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -103,6 +121,39 @@ Result<ClaimCompleteResponse> PostClaimComplete(const ServiceClient& client, con
   body += "}";
   NOTME_TRY(auto answer, Post(client, *complete, body));
   auto parsed = ParseClaimCompleteResponse(answer);
+  WipeString(answer);
+  return parsed;
+}
+
+Result<TokenResponse> PostTokenExchange(const ServiceClient& client, const AuthorizationServerMetadata& as,
+                                        const crypto::SecretBytes& identity_assertion,
+                                        std::string_view resource) {
+  if (!as.token_endpoint) {
+    return Fail(ErrorCode::kUnsupported,
+                "the service answered with an identity_assertion but publishes no token_endpoint to exchange it at");
+  }
+  if (!as.grant_types_supported.empty() &&
+      std::find(as.grant_types_supported.begin(), as.grant_types_supported.end(), kJwtBearerGrantType) ==
+          as.grant_types_supported.end()) {
+    return Fail(ErrorCode::kUnsupported, "the service's token endpoint does not list the JWT-bearer grant (RFC 7523)");
+  }
+  // A compact JWS is base64url and dots: form-safe as is, so the secret is never re-encoded
+  // into another buffer.
+  const bool compact = identity_assertion.RevealForCrypto([](std::span<const uint8_t> b) {
+    return std::all_of(b.begin(), b.end(), [](uint8_t c) {
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+             c == '.';
+    });
+  });
+  if (!compact) return Fail(ErrorCode::kMalformed, "the service's identity_assertion is not a compact JWT");
+  std::string body = "grant_type=" + FormEncode(kJwtBearerGrantType) + "&assertion=";
+  (void)identity_assertion.RevealForCrypto([&](std::span<const uint8_t> b) {
+    body.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return true;
+  });
+  body += "&resource=" + FormEncode(resource);
+  NOTME_TRY(auto answer, Post(client, *as.token_endpoint, body, /*form=*/true));
+  auto parsed = ParseTokenResponse(answer);
   WipeString(answer);
   return parsed;
 }

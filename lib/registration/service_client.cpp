@@ -31,7 +31,7 @@ std::unique_ptr<httplib::ClientImpl> Connect(const ServiceUrl& url, const Servic
 }
 
 Result<HttpAnswer> Run(const ServiceUrl& url, const ServiceClientOptions& options, size_t max_body,
-                       const char* method, std::string_view json) {
+                       const char* method, std::string_view body, const char* content_type) {
   auto client = Connect(url, options);
   std::string target = url.path.empty() ? "/" : url.path;
   if (!url.query.empty()) target += "?" + url.query;
@@ -42,9 +42,9 @@ Result<HttpAnswer> Run(const ServiceUrl& url, const ServiceClientOptions& option
   req.path = target;
   req.headers.emplace("Accept", "application/json");
   req.headers.emplace("User-Agent", "notme");
-  if (!json.empty() || req.method == "POST") {
-    req.headers.emplace("Content-Type", "application/json");
-    req.body = std::string(json);
+  if (!body.empty() || req.method == "POST") {
+    req.headers.emplace("Content-Type", content_type);
+    req.body = std::string(body);
   }
   req.response_handler = [&](const httplib::Response& res) {
     answer.status = res.status;
@@ -100,12 +100,17 @@ Result<HttpAnswer> Run(const ServiceUrl& url, const ServiceClientOptions& option
 }  // namespace
 
 Result<HttpAnswer> ServiceClient::Get(const ServiceUrl& url, size_t max_body) const {
-  return Run(url, options_, max_body, "GET", {});
+  return Run(url, options_, max_body, "GET", {}, "");
 }
 
 Result<HttpAnswer> ServiceClient::PostJson(const ServiceUrl& url, std::string_view json,
                                            size_t max_body) const {
-  return Run(url, options_, max_body, "POST", json);
+  return Run(url, options_, max_body, "POST", json, "application/json");
+}
+
+Result<HttpAnswer> ServiceClient::PostForm(const ServiceUrl& url, std::string_view form,
+                                           size_t max_body) const {
+  return Run(url, options_, max_body, "POST", form, "application/x-www-form-urlencoded");
 }
 
 }  // namespace notme::registration

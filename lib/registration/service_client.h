@@ -1,6 +1,7 @@
 #pragma once
 // ServiceClient: the HTTP client notme uses to talk to a registration service — GET of
-// discovery documents, POST of JSON to register_uri and the claim endpoints. Each call
+// discovery documents, POST of JSON to register_uri and the claim endpoints, POST of a form to
+// the token endpoint. Each call
 // connects to the URL's own host (https with certificate verification against the system
 // store; plain http only where UrlPolicy allowed it, i.e. loopback in tests), never
 // follows redirects, never decompresses, has connect/read/write timeouts, and stops
@@ -40,6 +41,9 @@ class ServiceClient {
   // here: it is in HttpAnswer::status.
   Result<HttpAnswer> Get(const ServiceUrl& url, size_t max_body) const;
   Result<HttpAnswer> PostJson(const ServiceUrl& url, std::string_view json, size_t max_body) const;
+  // An application/x-www-form-urlencoded POST (the RFC 6749 §4.1.3 token request); `form`
+  // must already be encoded.
+  Result<HttpAnswer> PostForm(const ServiceUrl& url, std::string_view form, size_t max_body) const;
 
  private:
   ServiceClientOptions options_;

@@ -12,6 +12,8 @@ namespace {
 
 constexpr std::string_view kReg = "registration response";
 constexpr std::string_view kClaim = "claim response";
+constexpr std::string_view kToken = "token response";
+constexpr int64_t kMaxExpiresIn = int64_t{10} * 365 * 24 * 3600;
 constexpr int kResponseDepth = 4;
 
 bool IsVisibleAscii(std::string_view s) {
@@ -20,17 +22,18 @@ bool IsVisibleAscii(std::string_view s) {
 
 // Moves a secret member into SecretBytes and zeroes the JSON document's copy.
 Result<std::optional<crypto::SecretBytes>> TakeSecret(nlohmann::json& doc, std::string_view what,
-                                                      std::string_view name) {
+                                                      std::string_view name,
+                                                      size_t max_len = kMaxCredentialBytes) {
   auto it = doc.find(name);
   if (it == doc.end() || it->is_null()) return std::optional<crypto::SecretBytes>();
   if (!it->is_string()) {
     return Fail(ErrorCode::kMalformed, std::string(what) + ": member '" + std::string(name) + "' must be a string");
   }
   auto& s = it->get_ref<std::string&>();
-  if (s.empty() || s.size() > kMaxCredentialBytes || !IsVisibleAscii(s)) {
+  if (s.empty() || s.size() > max_len || !IsVisibleAscii(s)) {
     WipeString(s);
-    return Fail(ErrorCode::kMalformed, std::string(what) + ": member '" + std::string(name) +
-                                           "' must be 1..4096 visible ASCII characters");
+    return Fail(ErrorCode::kMalformed, std::string(what) + ": member '" + std::string(name) + "' must be 1.." +
+                                           std::to_string(max_len) + " visible ASCII characters");
   }
   auto secret = crypto::SecretBytes::CopyFrom(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
@@ -68,9 +71,11 @@ Result<RegistrationResponse> ParseRegistrationResponse(std::string_view body) {
   // Take the secrets first so every early return below leaves no copy behind.
   NOTME_TRY(auto credential, TakeSecret(doc, kReg, "credential"));
   NOTME_TRY(auto claim_token, TakeSecret(doc, kReg, "claim_token"));
+  NOTME_TRY(auto assertion, TakeSecret(doc, kReg, "identity_assertion", kMaxAssertionBytes));
   RegistrationResponse out;
   out.credential = std::move(credential);
   out.claim_token = std::move(claim_token);
+  out.identity_assertion = std::move(assertion);
   NOTME_TRY(out.registration_id, RegistrationId(doc, kReg));
   NOTME_TRY(auto type, OptionalString(doc, kReg, "registration_type", 64));
   out.registration_type = type.value_or("");
@@ -78,15 +83,19 @@ Result<RegistrationResponse> ParseRegistrationResponse(std::string_view body) {
   out.credential_type = ctype.value_or("");
   NOTME_TRY(out.credential_expires, OptionalTimestamp(doc, kReg, "credential_expires"));
   NOTME_TRY(out.scopes, Scopes(doc, kReg, "scopes"));
+  if (out.scopes.empty()) {
+    // The agent-services guide names the anonymous pre-claim set `pre_claim_scopes`.
+    NOTME_TRY(out.scopes, Scopes(doc, kReg, "pre_claim_scopes"));
+  }
   NOTME_TRY(out.claim_token_expires, OptionalTimestamp(doc, kReg, "claim_token_expires"));
   NOTME_TRY(out.post_claim_scopes, Scopes(doc, kReg, "post_claim_scopes"));
-  if (!out.credential && !out.claim_token) {
-    if (doc.contains("identity_assertion")) {
-      return Fail(ErrorCode::kUnsupported,
-                  "the service answered with an identity_assertion to exchange at its token "
-                  "endpoint; notme supports services that return the credential directly");
-    }
-    return Fail(ErrorCode::kMalformed, "registration response carries neither a credential nor a claim_token");
+  NOTME_TRY(out.assertion_expires, OptionalTimestamp(doc, kReg, "assertion_expires"));
+  if (out.credential && out.identity_assertion) {
+    return Fail(ErrorCode::kMalformed, "registration response carries both a credential and an identity_assertion");
+  }
+  if (!out.credential && !out.claim_token && !out.identity_assertion) {
+    return Fail(ErrorCode::kMalformed,
+                "registration response carries neither a credential, an identity_assertion nor a claim_token");
   }
   if (out.credential && out.credential_type.empty()) {
     return Fail(ErrorCode::kMalformed, "registration response: credential without credential_type");
@@ -107,8 +116,10 @@ Result<ClaimStartResponse> ParseClaimStartResponse(std::string_view body) {
 Result<ClaimCompleteResponse> ParseClaimCompleteResponse(std::string_view body) {
   NOTME_TRY(auto doc, ParseJsonDocument(body, kClaim, kMaxResponseBytes, kResponseDepth));
   NOTME_TRY(auto credential, TakeSecret(doc, kClaim, "credential"));
+  NOTME_TRY(auto assertion, TakeSecret(doc, kClaim, "identity_assertion", kMaxAssertionBytes));
   ClaimCompleteResponse out;
   out.credential = std::move(credential);
+  out.identity_assertion = std::move(assertion);
   NOTME_TRY(out.registration_id, RegistrationId(doc, kClaim));
   NOTME_TRY(out.status, RequiredString(doc, kClaim, "status", 64));
   if (out.status != "claimed") {
@@ -119,8 +130,44 @@ Result<ClaimCompleteResponse> ParseClaimCompleteResponse(std::string_view body) 
   if (out.credential && out.credential_type.empty()) {
     return Fail(ErrorCode::kMalformed, "claim response: credential without credential_type");
   }
+  if (out.credential && out.identity_assertion) {
+    return Fail(ErrorCode::kMalformed, "claim response carries both a credential and an identity_assertion");
+  }
   NOTME_TRY(out.credential_expires, OptionalTimestamp(doc, kClaim, "credential_expires"));
+  NOTME_TRY(out.assertion_expires, OptionalTimestamp(doc, kClaim, "assertion_expires"));
   NOTME_TRY(out.scopes, Scopes(doc, kClaim, "scopes"));
+  return out;
+}
+
+Result<TokenResponse> ParseTokenResponse(std::string_view body) {
+  NOTME_TRY(auto doc, ParseJsonDocument(body, kToken, kMaxResponseBytes, kResponseDepth));
+  NOTME_TRY(auto token, TakeSecret(doc, kToken, "access_token"));
+  if (!token) return Fail(ErrorCode::kMalformed, "token response: access_token is missing");
+  TokenResponse out{.access_token = std::move(*token), .expires_in = std::nullopt, .scopes = {}};
+  NOTME_TRY(auto type, RequiredString(doc, kToken, "token_type", 64));
+  // RFC 6749 §7.1: the type is case-insensitive; notme injects only Bearer (RFC 6750).
+  std::string lower;
+  for (char c : type) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  if (lower != "bearer") {
+    return Fail(ErrorCode::kUnsupported, "token response: token_type '" + Printable(type, 64) + "' is not Bearer");
+  }
+  if (auto it = doc.find("expires_in"); it != doc.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() <= 0 || it->get<int64_t>() > kMaxExpiresIn) {
+      return Fail(ErrorCode::kMalformed, "token response: expires_in must be a positive number of seconds");
+    }
+    out.expires_in = it->get<int64_t>();
+  }
+  NOTME_TRY(auto scope, OptionalString(doc, kToken, "scope", 4096));
+  if (scope) {
+    // RFC 6749 §3.3: space-delimited.
+    size_t start = 0;
+    while (start < scope->size() && out.scopes.size() < 64) {
+      size_t end = scope->find(' ', start);
+      if (end == std::string::npos) end = scope->size();
+      if (end > start) out.scopes.push_back(Printable(std::string_view(*scope).substr(start, end - start), 256));
+      start = end + 1;
+    }
+  }
   return out;
 }
 
@@ -180,6 +227,13 @@ Error ServiceErrorToError(const ServiceError& e) {
        "this service does not trust notme as an identity provider; choose --method email or anonymous"},
       {"unsupported_credential_type", ErrorCode::kUnsupported,
        "the service does not offer the requested credential type for this method"},
+      {"invalid_grant", ErrorCode::kInvalidToken,
+       "the service no longer accepts this registration's identity assertion (expired or revoked); "
+       "register again"},
+      {"insufficient_user_authentication", ErrorCode::kPermissionDenied,
+       "the service wants the human to finish the claim first (notme claim REG --otp)"},
+      {"unsupported_grant_type", ErrorCode::kUnsupported,
+       "the service's token endpoint does not accept the JWT-bearer grant (RFC 7523)"},
       {"rate_limited", ErrorCode::kUnavailable, "the service is rate-limiting registrations; wait and try again later"},
   };
   std::string words;

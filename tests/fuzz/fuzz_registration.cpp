@@ -1,6 +1,6 @@
 // Fuzzes the parsers of what a registration service sends: WWW-Authenticate, protected
 // resource and authorization server metadata (with agent_auth), registration and claim
-// answers, error bodies, URLs and RFC 3339 timestamps. The first byte picks the parser.
+// answers, token endpoint answers, error bodies, URLs and RFC 3339 timestamps. The first byte picks the parser.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ServiceUrl kResource = *ParseServiceUrl("https://api.example.com/", UrlPolicy{});
   static const ServiceUrl kAs = *ParseServiceUrl("https://auth.example.com/", UrlPolicy{});
   const UrlPolicy policy{.allow_loopback_http = (data[0] & 0x80) != 0};
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0: (void)ResourceMetadataFromWwwAuthenticate(text); break;
     case 1: (void)ParseProtectedResourceMetadata(text, kResource, PrmSource::kChallenge, policy); break;
     case 2: (void)ParseAuthorizationServerMetadata(text, kAs, kResource, policy); break;
@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4: (void)ParseClaimCompleteResponse(text); break;
     case 5: (void)ServiceErrorToError(ParseServiceError(429, text)); break;
     case 6: (void)ParseServiceUrl(text, policy); break;
+    case 8: (void)ParseTokenResponse(text); break;
     default: (void)ParseRfc3339(text); break;
   }
   return 0;

@@ -11,7 +11,14 @@ lines {"email","registration_id","otp"}: the test reads it like the human reads 
 
 Modes (hostile answers for negative tests): normal, evil_register_uri, evil_claim_uri,
 wrong_resource, oversized_prm, malformed_prm, oversized_register, malformed_register,
-no_agent_auth, wrong_issuer, header_injection, rate_limited.
+no_agent_auth, wrong_issuer, header_injection, rate_limited, evil_token_endpoint,
+malformed_token.
+
+--variant service_signed is the agent-services guide's shape: `registration_endpoint` /
+`claim_endpoint` names, /agent/register answers (and email claims complete) with a
+service-signed `identity_assertion` (typ oauth-id-jag+jwt, sub = the registration id)
+instead of a credential, and POST /oauth2/token (RFC 7523 JWT-bearer grant, form body)
+exchanges it for an access token living --token-ttl seconds.
 """
 import argparse
 import hashlib
@@ -23,7 +30,9 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from jwcrypto import jwk, jws
+import urllib.parse
+
+from jwcrypto import jwk, jws, jwt
 from jwcrypto.common import json_decode
 
 ARGS = None
@@ -32,6 +41,8 @@ REGISTRATIONS = {}   # registration_id -> dict
 CLAIMS = {}          # sha256(claim_token) -> registration_id
 CREDENTIALS = {}     # sha256(credential) -> {"registration_id", "scopes", "revoked"}
 SEEN_JTI = {}        # jti -> expiry
+SERVICE_KEY = jwk.JWK.generate(kty="OKP", crv="Ed25519")  # signs identity_assertions
+ASSERTION_TTL = 30 * 86400
 OTP_TTL = 600
 CLAIM_TTL = 3600
 
@@ -92,6 +103,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def asm(self):
         b = self.base()
+        if ARGS.variant == "service_signed":
+            return self.asm_service_signed()
         register = b + "/agent/auth"
         claim = b + "/agent/auth/claim"
         if ARGS.mode == "evil_register_uri":
@@ -112,6 +125,70 @@ class Handler(BaseHTTPRequestHandler):
             del doc["agent_auth"]
         return doc
 
+    def asm_service_signed(self):
+        # The agent-services guide's AS metadata: RFC 8414 endpoints + the agent_auth block.
+        b = self.base()
+        token = b + "/oauth2/token"
+        if ARGS.mode == "evil_token_endpoint":
+            token = "http://127.0.0.2:%d/oauth2/token" % self.server.server_address[1]
+        return {"resource": b + "/", "issuer": b, "authorization_servers": [b + "/"],
+                "scopes_supported": ["api.read", "api.write"], "bearer_methods_supported": ["header"],
+                "token_endpoint": token, "revocation_endpoint": b + "/oauth2/revoke",
+                "grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+                "agent_auth": {
+                    "skill": b + "/auth.md", "registration_endpoint": b + "/agent/register",
+                    "claim_endpoint": b + "/agent/register/claim",
+                    "identity_types_supported": ARGS.identity_types.split(","),
+                    "identity_assertion": {"assertion_types_supported": ARGS.assertion_types.split(",")}}}
+
+    def service_assertion(self, reg):
+        """A service-signed identity_assertion: sub = the registration id, aud = this AS."""
+        now = int(time.time())
+        reg["assertion_expires"] = now + ASSERTION_TTL
+        token = jwt.JWT(header={"typ": "oauth-id-jag+jwt", "alg": "EdDSA", "kid": "svc"},
+                        claims={"iss": self.base(), "aud": self.base(), "sub": reg["id"],
+                                "jti": secrets.token_hex(16), "iat": now, "exp": reg["assertion_expires"]})
+        token.make_signed_token(SERVICE_KEY)
+        return token.serialize()
+
+    def assertion_answer(self, reg, rtype, scopes_name):
+        return {"registration_id": reg["id"], "registration_type": rtype,
+                "identity_assertion": self.service_assertion(reg),
+                "assertion_expires": iso(reg["assertion_expires"]), scopes_name: reg["scopes"]}
+
+    def token(self):
+        """POST /oauth2/token: RFC 7523 §2.1 JWT-bearer grant, RFC 6749 §5.1/§5.2 answers."""
+        n = int(self.headers.get("Content-Length") or 0)
+        if n > 65536 or self.headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
+            return self.send_json(400, {"error": "invalid_request", "error_description": "form body required"})
+        form = urllib.parse.parse_qs(self.rfile.read(n).decode(), strict_parsing=True)
+        if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+            return self.send_json(400, {"error": "unsupported_grant_type"})
+        if form.get("resource") != [self.base() + "/"]:
+            return self.send_json(400, {"error": "invalid_target"})
+        try:
+            t = jwt.JWT(jwt=form.get("assertion", [""])[0], key=SERVICE_KEY,
+                        check_claims={"iss": self.base(), "aud": self.base(), "exp": None})
+            header = json.loads(t.header)
+            claims = json.loads(t.claims)
+        except Exception:
+            return self.send_json(400, {"error": "invalid_grant", "error_description": "bad assertion"})
+        if header.get("typ") != "oauth-id-jag+jwt":
+            return self.send_json(400, {"error": "invalid_grant"})
+        with LOCK:
+            reg = REGISTRATIONS.get(claims.get("sub"))
+            if reg is None or reg.get("assertion_revoked"):
+                return self.send_json(400, {"error": "invalid_grant"})
+            if reg["type"] == "email-verification" and not reg["claimed"]:
+                return self.send_json(400, {"error": "insufficient_user_authentication"})
+            reg["exchanges"] = reg.get("exchanges", 0) + 1
+            if ARGS.mode == "malformed_token":
+                return self.send_json(200, None, raw=b'{"access_token": "at_1", "token_type": ')
+            cred = self.new_credential(reg, "access_token")
+            CREDENTIALS[h(cred)]["expires"] = time.time() + ARGS.token_ttl
+            return self.send_json(200, {"access_token": cred, "token_type": "Bearer",
+                                        "expires_in": ARGS.token_ttl, "scope": " ".join(reg["scopes"])})
+
     # -- routes ----------------------------------------------------------------
     def do_GET(self):
         path = self.path.split("?")[0]
@@ -129,7 +206,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.error(401, "invalid_token", "no credential", headers=[self.challenge()])
             with LOCK:
                 cred = CREDENTIALS.get(h(auth[7:]))
-            if cred is None or cred["revoked"]:
+            if cred is None or cred["revoked"] or cred.get("expires", float("inf")) < time.time():
                 return self.error(401, "invalid_token", "unknown or revoked credential",
                                   headers=[self.challenge()])
             reg = REGISTRATIONS[cred["registration_id"]]
@@ -139,12 +216,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         path = self.path.split("?")[0]
+        if path == "/oauth2/token" and ARGS.variant == "service_signed":
+            return self.token()  # a form body, not JSON
         body = self.read_json()
         if path == "/_test/revoke_all":
             with LOCK:
                 for c in CREDENTIALS.values():
                     c["revoked"] = True
             return self.send_json(200, {"ok": True})
+        if path == "/_test/expire_tokens":
+            with LOCK:
+                for c in CREDENTIALS.values():
+                    c["expires"] = 0
+            return self.send_json(200, {"ok": True})
+        if path == "/_test/stats":
+            with LOCK:
+                return self.send_json(200, {"exchanges": sum(r.get("exchanges", 0) for r in REGISTRATIONS.values())})
         if path == "/_test/expire_otps":
             with LOCK:
                 for r in REGISTRATIONS.values():
@@ -152,11 +239,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(200, {"ok": True})
         if body is None:
             return self.error(400, "invalid_request", "body must be a JSON object")
-        if path == "/agent/auth":
+        prefix = "/agent/register" if ARGS.variant == "service_signed" else "/agent/auth"
+        if path == prefix:
             return self.register(body)
-        if path == "/agent/auth/claim":
+        if path == prefix + "/claim":
             return self.claim(body)
-        if path == "/agent/auth/claim/complete":
+        if path == prefix + "/claim/complete":
             return self.complete(body)
         return self.error(404, "not_found")
 
@@ -198,6 +286,12 @@ class Handler(BaseHTTPRequestHandler):
                     return self.error(400, "unsupported_credential_type")
                 reg["type"] = "anonymous"
                 REGISTRATIONS[reg["id"]] = reg
+                if ARGS.variant == "service_signed":
+                    answer = self.assertion_answer(reg, "anonymous", "pre_claim_scopes")
+                    answer.update({"claim_url": "/agent/register/claim", "claim_token": self.new_claim(reg),
+                                   "claim_token_expires": iso(reg["claim_expires"]),
+                                   "post_claim_scopes": ["api.read", "api.write"]})
+                    return self.send_json(200, answer)
                 cred = self.new_credential(reg, ctype)
                 if ARGS.mode == "header_injection":
                     cred = "sk_evil\r\nX-Injected: 1"
@@ -237,6 +331,8 @@ class Handler(BaseHTTPRequestHandler):
             reg["sub"] = claims["sub"]
             reg["agent"] = claims.get("agent")
             REGISTRATIONS[reg["id"]] = reg
+            if ARGS.variant == "service_signed":
+                return self.send_json(200, self.assertion_answer(reg, "agent-provider", "scopes"))
             return self.send_json(200, {
                 "registration_id": reg["id"], "registration_type": "agent-provider",
                 "credential_type": ctype, "credential": self.new_credential(reg, ctype),
@@ -319,11 +415,16 @@ class Handler(BaseHTTPRequestHandler):
             reg["scopes"] = ["api.read", "api.write"]
             if reg["type"] == "anonymous":
                 return self.send_json(200, {"registration_id": reg["id"], "status": "claimed"})
+            if ARGS.variant == "service_signed":
+                answer = self.assertion_answer(reg, reg["type"], "scopes")
+                answer["status"] = "claimed"
+                return self.send_json(200, answer)
             ctype = reg.get("ctype", "api_key")
+            expires = iso(time.time() + ARGS.credential_ttl) if ARGS.credential_ttl is not None else None
             return self.send_json(200, {"registration_id": reg["id"], "status": "claimed",
                                         "credential_type": ctype,
                                         "credential": self.new_credential(reg, ctype),
-                                        "credential_expires": None, "scopes": reg["scopes"]})
+                                        "credential_expires": expires, "scopes": reg["scopes"]})
 
 
 def main():
@@ -337,6 +438,10 @@ def main():
     p.add_argument("--assertion-types",
                    default="urn:ietf:params:oauth:token-type:id-jag,verified_email")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--variant", default="direct", choices=["direct", "service_signed"])
+    p.add_argument("--token-ttl", type=int, default=3600)
+    # credential_expires of an email claim's credential, seconds from now (default: null).
+    p.add_argument("--credential-ttl", type=int, default=None)
     ARGS = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", ARGS.port), Handler)
     print("PORT %d" % server.server_address[1], flush=True)

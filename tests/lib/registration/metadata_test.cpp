@@ -151,6 +151,43 @@ TEST_SUITE("AuthorizationServerMetadata") {
     CHECK_FALSE(m->agent_auth.SupportsAssertion(kIdJagAssertionType));
   }
 
+  TEST_CASE("the token endpoint and grant types of the service guide are read") {
+    std::string body = R"({"issuer":"https://auth.service.example.com",
+      "token_endpoint":"https://auth.service.example.com/oauth2/token",
+      "grant_types_supported":["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+      "agent_auth":{"registration_endpoint":"https://auth.service.example.com/agent/register",
+      "identity_types_supported":["anonymous"]}})";
+    auto m = ParseAuthorizationServerMetadata(body, as, resource, kStrict);
+    REQUIRE(m);
+    REQUIRE(m->token_endpoint);
+    CHECK(m->token_endpoint->path == "/oauth2/token");
+    CHECK(m->grant_types_supported.size() == 1);
+  }
+
+  TEST_CASE("a token endpoint on another host is refused") {
+    for (const char* url : {"https://evil.example.net/oauth2/token", "http://auth.service.example.com/oauth2/token",
+                            "https://auth.service.example.com:8443/oauth2/token"}) {
+      CAPTURE(url);
+      std::string body = std::string(R"({"token_endpoint":")") + url + R"(","agent_auth":{
+        "register_uri":"https://auth.service.example.com/agent/auth","identity_types_supported":["anonymous"]}})";
+      auto m = ParseAuthorizationServerMetadata(body, as, resource, kStrict);
+      REQUIRE_FALSE(m);
+      if (std::string_view(url).find("evil") != std::string_view::npos) {
+        CHECK(m.error().code() == ErrorCode::kPermissionDenied);
+      }
+    }
+  }
+
+  TEST_CASE("a malformed token endpoint or grant type list is refused") {
+    for (const char* member : {R"("token_endpoint":5)", R"("token_endpoint":"not a url")",
+                               R"("grant_types_supported":"jwt-bearer")", R"("grant_types_supported":[1])"}) {
+      CAPTURE(member);
+      std::string body = std::string("{") + member + R"(,"agent_auth":{
+        "register_uri":"https://auth.service.example.com/agent/auth","identity_types_supported":["anonymous"]}})";
+      CHECK_FALSE(ParseAuthorizationServerMetadata(body, as, resource, kStrict));
+    }
+  }
+
   TEST_CASE("a register_uri on another host is refused") {
     auto m = ParseAuthorizationServerMetadata(AsBody("https://evil.example.net/agent/auth"), as, resource, kStrict);
     REQUIRE_FALSE(m);

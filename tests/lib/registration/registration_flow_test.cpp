@@ -107,6 +107,16 @@ struct Fixture {
     httplib::Client c("127.0.0.1", service->port);
     REQUIRE(c.Post(path.c_str(), "{}", "application/json"));
   }
+  int ServiceExchanges() {
+    httplib::Client c("127.0.0.1", service->port);
+    auto res = c.Post("/_test/stats", "{}", "application/json");
+    REQUIRE(res);
+    return nlohmann::json::parse(res->body)["exchanges"].get<int>();
+  }
+  bool WaitForEvent(std::string_view e) {
+    for (int i = 0; i < 200 && !HasEvent(e); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return HasEvent(e);
+  }
   bool HasEvent(std::string_view e) {
     std::lock_guard lock(mu);
     return std::find(events.begin(), events.end(), e) != events.end();
@@ -392,6 +402,143 @@ TEST_SUITE("RegistrationFlow") {
                           Case{"rate_limited", ErrorCode::kUnavailable}}) {
       CAPTURE(c.mode);
       Fixture f({"--mode", c.mode});
+      auto r = f.manager->Register(f.Params(Method::kAnonymous));
+      REQUIRE_FALSE(r);
+      CAPTURE(r.error().ToString());
+      CHECK(r.error().code() == c.code);
+      CHECK(f.KeyringSecrets() == 0);
+      CHECK(f.routes->List().empty());
+      CHECK(f.store->List().empty());
+    }
+  }
+
+  TEST_CASE("a service-signed identity_assertion is exchanged at the token endpoint and the agent's first call works") {
+    Fixture f({"--variant", "service_signed"});
+    auto rec = f.manager->Register(f.Params(Method::kAnonymous));
+    REQUIRE_MESSAGE(rec, rec.error().ToString());
+    CHECK(rec->status == RegistrationStatus::kActive);
+    CHECK(rec->credential_type == "access_token");
+    CHECK(rec->credential_expires);
+    CHECK(rec->assertion_expires);
+    CHECK(rec->assertion_secret == "reg-" + rec->name + ".assertion");
+    CHECK(f.KeyringSecrets() == 2);
+    CHECK(f.ServiceExchanges() == 1);
+    auto res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    std::string text = notme::testing::ReadFile(f.config.path / "registrations.json");
+    CHECK(text.find("eyJ") == std::string::npos);
+    CHECK(text.find("at_") == std::string::npos);
+    // The anonymous claim upgrades the access token in place.
+    REQUIRE(f.manager->StartClaim(rec->name, "human@example.com"));
+    auto done = f.manager->CompleteClaim(rec->name, Secret(f.service->LastOtp()));
+    REQUIRE_MESSAGE(done, done.error().ToString());
+    res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->body.find("api.write") != std::string::npos);
+  }
+
+  TEST_CASE("an email registration on a service-signed service gets its access token when the claim completes") {
+    Fixture f({"--variant", "service_signed"});
+    auto rec = f.manager->Register(f.Params(Method::kEmail, "human@example.com"));
+    REQUIRE_MESSAGE(rec, rec.error().ToString());
+    CHECK(rec->status == RegistrationStatus::kPendingClaim);
+    CHECK(f.KeyringSecrets() == 0);
+    auto done = f.manager->CompleteClaim(rec->name, Secret(f.service->LastOtp()));
+    REQUIRE_MESSAGE(done, done.error().ToString());
+    CHECK(done->credential_type == "access_token");
+    CHECK(f.KeyringSecrets() == 2);
+    auto res = f.AgentGet(done->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body.find("human@example.com") != std::string::npos);
+  }
+
+  TEST_CASE("an id-jag registration on a service-signed service is exchanged too") {
+    Fixture f({"--variant", "service_signed"});
+    auto rec = f.manager->Register(f.Params(Method::kIdJag, "human@example.com"));
+    REQUIRE_MESSAGE(rec, rec.error().ToString());
+    CHECK(rec->registration_type == "agent-provider");
+    CHECK(rec->scopes == std::vector<std::string>{"api.read", "api.write"});
+    auto res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+
+  TEST_CASE("an expired access token is exchanged again on the agent's 401 and the retry works") {
+    Fixture f({"--variant", "service_signed", "--token-ttl", "30"});
+    auto rec = f.manager->Register(f.Params(Method::kAnonymous));
+    REQUIRE_MESSAGE(rec, rec.error().ToString());
+    f.ServicePost("/_test/expire_tokens");
+    auto res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+    CHECK(f.WaitForEvent(kAuditRegistrationRefreshed));
+    CHECK_FALSE(f.HasEvent(kAuditRegistrationRevoked));
+    CHECK(f.store->Find(rec->name)->status == RegistrationStatus::kActive);
+    CHECK(f.ServiceExchanges() == 2);
+    CHECK(f.KeyringSecrets() == 2);
+    res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+
+  TEST_CASE("a 401 while the access token has time left revokes without an exchange") {
+    Fixture f({"--variant", "service_signed"});
+    auto rec = f.manager->Register(f.Params(Method::kAnonymous));
+    REQUIRE(rec);
+    f.ServicePost("/_test/revoke_all");
+    auto res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+    CHECK(f.WaitForEvent(kAuditRegistrationRevoked));
+    CHECK(f.store->Find(rec->name)->status == RegistrationStatus::kRevoked);
+    CHECK(f.ServiceExchanges() == 1);
+  }
+
+  TEST_CASE("an explicit refresh exchanges the assertion again and reactivates a revoked registration") {
+    Fixture f({"--variant", "service_signed"});
+    auto rec = f.manager->Register(f.Params(Method::kAnonymous));
+    REQUIRE(rec);
+    f.ServicePost("/_test/revoke_all");
+    REQUIRE(f.AgentGet(rec->route, "/api/things"));
+    REQUIRE(f.WaitForEvent(kAuditRegistrationRevoked));
+    auto again = f.manager->Refresh(rec->name);
+    REQUIRE_MESSAGE(again, again.error().ToString());
+    CHECK(again->status == RegistrationStatus::kActive);
+    auto res = f.AgentGet(rec->route, "/api/things");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+
+  TEST_CASE("a registration holding no assertion cannot be refreshed") {
+    Fixture f;
+    auto rec = f.manager->Register(f.Params(Method::kAnonymous));
+    REQUIRE(rec);
+    auto r = f.manager->Refresh(rec->name);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == ErrorCode::kUnsupported);
+    CHECK(f.manager->Refresh("nope").error().code() == ErrorCode::kNotFound);
+  }
+
+  TEST_CASE("removing a service-signed registration wipes the assertion too") {
+    Fixture f({"--variant", "service_signed"});
+    auto rec = f.manager->Register(f.Params(Method::kAnonymous));
+    REQUIRE(rec);
+    REQUIRE(f.manager->Remove(rec->name));
+    CHECK(f.KeyringSecrets() == 0);
+    CHECK_FALSE(f.routes->Find(rec->name));
+  }
+
+  TEST_CASE("hostile service-signed services are refused and leave nothing behind") {
+    struct Case {
+      const char* mode;
+      ErrorCode code;
+    };
+    for (const Case& c : {Case{"evil_token_endpoint", ErrorCode::kPermissionDenied},
+                          Case{"malformed_token", ErrorCode::kMalformed}}) {
+      CAPTURE(c.mode);
+      Fixture f({"--variant", "service_signed", "--mode", c.mode});
       auto r = f.manager->Register(f.Params(Method::kAnonymous));
       REQUIRE_FALSE(r);
       CAPTURE(r.error().ToString());

@@ -46,10 +46,38 @@ TEST_SUITE("RegistrationResponse") {
     CHECK(r.error().code() == ErrorCode::kMalformed);
   }
 
-  TEST_CASE("an identity_assertion-only answer is reported as unsupported") {
-    auto r = ParseRegistrationResponse(R"({"registration_id":"reg_3","identity_assertion":"eyJ.x.y"})");
+  TEST_CASE("a service-signed identity_assertion answer of the service guide parses") {
+    auto r = ParseRegistrationResponse(R"({"registration_id":"reg_01","registration_type":"anonymous",
+      "identity_assertion":"eyJ.x.y","assertion_expires":"2026-04-22T12:34:56.789Z",
+      "pre_claim_scopes":["api.read"],"claim_url":"/agent/register/claim","claim_token":"clm_abc",
+      "claim_token_expires":"2026-04-22T12:34:56.789Z","post_claim_scopes":["api.read","api.write"]})");
+    REQUIRE(r);
+    CHECK(Reveal(*r->identity_assertion) == "eyJ.x.y");
+    CHECK_FALSE(r->credential);
+    CHECK(*r->assertion_expires == 1776861296);
+    CHECK(r->scopes == std::vector<std::string>{"api.read"});
+  }
+
+  TEST_CASE("an answer with both a credential and an identity_assertion is refused") {
+    auto r = ParseRegistrationResponse(
+        R"({"registration_id":"r","credential_type":"api_key","credential":"k","identity_assertion":"a.b.c"})");
     REQUIRE_FALSE(r);
-    CHECK(r.error().code() == ErrorCode::kUnsupported);
+    CHECK(r.error().code() == ErrorCode::kMalformed);
+  }
+
+  TEST_CASE("a bad identity_assertion is refused without echoing it") {
+    for (std::string bad : {std::string(R"("ey\r\nX: 1")"), std::string(R"("")"), std::string("7"),
+                            std::string(R"(["ey"])"), "\"" + std::string(kMaxAssertionBytes + 1, 'e') + "\""}) {
+      CAPTURE(bad.substr(0, 40));
+      auto r = ParseRegistrationResponse(R"({"registration_id":"r","identity_assertion":)" + bad + "}");
+      REQUIRE_FALSE(r);
+      CHECK(r.error().message().find("ey") == std::string::npos);
+    }
+  }
+
+  TEST_CASE("a malformed assertion_expires is refused") {
+    CHECK_FALSE(ParseRegistrationResponse(
+        R"({"registration_id":"r","identity_assertion":"a.b.c","assertion_expires":"soon"})"));
   }
 
   TEST_CASE("a credential that could inject a header is refused without echoing it") {
@@ -104,9 +132,67 @@ TEST_SUITE("ClaimResponses") {
     CHECK(Reveal(*r->credential) == "at_1");
   }
 
+  TEST_CASE("an email claim completion of the service guide carries an identity_assertion") {
+    auto r = ParseClaimCompleteResponse(R"({"registration_id":"reg_1","status":"claimed",
+      "identity_assertion":"a.b.c","assertion_expires":"2026-05-04T13:00:00.000Z"})");
+    REQUIRE(r);
+    CHECK(Reveal(*r->identity_assertion) == "a.b.c");
+    CHECK(r->assertion_expires);
+  }
+
+  TEST_CASE("a completion with both a credential and an identity_assertion is refused") {
+    CHECK_FALSE(ParseClaimCompleteResponse(R"({"registration_id":"reg_1","status":"claimed",
+      "credential_type":"api_key","credential":"k","identity_assertion":"a.b.c"})"));
+  }
+
   TEST_CASE("a completion whose status is not claimed is refused") {
     CHECK_FALSE(ParseClaimCompleteResponse(R"({"registration_id":"reg_1","status":"pending"})"));
     CHECK_FALSE(ParseClaimCompleteResponse(R"({"registration_id":"reg_1"})"));
+  }
+}
+
+TEST_SUITE("TokenResponse") {
+  TEST_CASE("an RFC 6749 token answer parses") {
+    auto r = ParseTokenResponse(R"({"access_token":"at_1","token_type":"Bearer","expires_in":3600,"scope":"api.read  api.write"})");
+    REQUIRE(r);
+    CHECK(Reveal(r->access_token) == "at_1");
+    CHECK(*r->expires_in == 3600);
+    CHECK(r->scopes == std::vector<std::string>{"api.read", "api.write"});
+  }
+
+  TEST_CASE("the token type is case-insensitive and expiry optional") {
+    auto r = ParseTokenResponse(R"({"access_token":"at_1","token_type":"bEaReR"})");
+    REQUIRE(r);
+    CHECK_FALSE(r->expires_in);
+  }
+
+  TEST_CASE("a token type other than Bearer is refused") {
+    auto r = ParseTokenResponse(R"({"access_token":"at_1","token_type":"DPoP"})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == ErrorCode::kUnsupported);
+  }
+
+  TEST_CASE("a token that could inject a header is refused without echoing it") {
+    auto r = ParseTokenResponse(R"({"access_token":"at\r\nX-Evil: 1","token_type":"Bearer"})");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message().find("Evil") == std::string::npos);
+  }
+
+  TEST_CASE("malformed token answers are refused") {
+    for (std::string bad : {std::string("{"), std::string("[]"), std::string(R"({"token_type":"Bearer"})"),
+                            std::string(R"({"access_token":"a"})"),
+                            std::string(R"({"access_token":5,"token_type":"Bearer"})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":0})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":-5})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":"3600"})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":1.5})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","expires_in":99999999999})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","scope":["a"]})"),
+                            std::string(R"({"access_token":"a","access_token":"b","token_type":"Bearer"})"),
+                            std::string(R"({"access_token":"a","token_type":"Bearer","x":")") + std::string(70000, 'x') + "\"}"}) {
+      CAPTURE(bad.substr(0, 80));
+      CHECK_FALSE(ParseTokenResponse(bad));
+    }
   }
 }
 
@@ -126,7 +212,16 @@ TEST_SUITE("ServiceError") {
                           Case{"replay_detected", 400, ErrorCode::kReplay, "before"},
                           Case{"audience_mismatch", 400, ErrorCode::kInvalidAudience, "someone else"},
                           Case{"rate_limited", 429, ErrorCode::kUnavailable, "rate-limiting"},
-                          Case{"anonymous_not_enabled", 400, ErrorCode::kUnsupported, "anonymous"}}) {
+                          Case{"anonymous_not_enabled", 400, ErrorCode::kUnsupported, "anonymous"},
+                          Case{"verified_email_not_enabled", 400, ErrorCode::kUnsupported, "email"},
+                          Case{"issuer_not_enabled", 400, ErrorCode::kUnsupported, "trust"},
+                          Case{"invalid_signature", 400, ErrorCode::kBadSignature, "trust list"},
+                          Case{"credential_expired", 400, ErrorCode::kExpired, "expired"},
+                          Case{"unsupported_credential_type", 400, ErrorCode::kUnsupported, "credential type"},
+                          Case{"claimed_or_in_flight", 409, ErrorCode::kAlreadyExists, "claim"},
+                          Case{"invalid_grant", 400, ErrorCode::kInvalidToken, "register again"},
+                          Case{"insufficient_user_authentication", 400, ErrorCode::kPermissionDenied, "--otp"},
+                          Case{"unsupported_grant_type", 400, ErrorCode::kUnsupported, "JWT-bearer"}}) {
       CAPTURE(c.code);
       auto e = ServiceErrorToError(ParseServiceError(c.status, std::string(R"({"error":")") + c.code + R"(","message":"x"})"));
       CHECK(e.code() == c.expected);
