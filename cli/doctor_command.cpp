@@ -122,6 +122,97 @@ void CheckService(std::vector<Check>& out) {
 #endif
 }
 
+// How a registration is made again: its URL, agent and method (and the loopback allowance
+// it was made with) — the fix for anything the service will not undo.
+std::string ReregisterFix(const nlohmann::json& r) {
+  const std::string name = Str(r, "name");
+  std::string fix = "notme registration rm " + name + " && notme register " + Str(r, "url") + " --agent " +
+                    Str(r, "agent") + " --name " + name;
+  const std::string method = Str(r, "method");
+  if (!method.empty() && method != "anonymous") fix += " --method " + method + " --email " + Str(r, "email");
+  if (r.value("allow_loopback", false)) fix += " --allow-loopback";
+  return fix;
+}
+
+// One check per registration (GET /v1/registrations): revoked, expired or expiring
+// credentials, claims waiting for the human, unclaimed anonymous keys — each with the
+// command that fixes it. `now` is Unix seconds.
+Check RegistrationCheck(const nlohmann::json& r, int64_t now) {
+  constexpr int64_t kSoon = 3 * 24 * 3600;
+  const std::string name = Str(r, "name");
+  const std::string status = Str(r, "status");
+  const std::string service = Str(r, "resource_name").empty() ? Str(r, "resource") : Str(r, "resource_name");
+  const std::string label = "registration " + name;
+  const std::string head = service + " for " + Str(r, "agent") + ": ";
+  const bool claim_pending = r.value("claim_pending", false);
+  const auto claim_expires = Int(r, "claim_expires");
+  const bool claim_open = claim_pending && (!claim_expires || *claim_expires > now);
+  if (status == "revoked") {
+    return {label, Level::kFail, head + "revoked: the service answered 401 through route " + Str(r, "route"),
+            Str(r, "assertion_secret").empty() ? ReregisterFix(r)
+                                               : "notme registration refresh " + name + "   (or: " +
+                                                     ReregisterFix(r) + ")"};
+  }
+  if (status == "pending_claim") {
+    if (claim_open) {
+      return {label, Level::kWarn,
+              head + "unclaimed: no credential until you enter the code the service emailed to " + Str(r, "email"),
+              "notme claim " + name + " --otp"};
+    }
+    return {label, Level::kFail,
+            head + "unclaimed, and the claim can no longer be finished (" +
+                (claim_pending ? "its window closed" : "notmed restarted and dropped the claim token") + ")",
+            ReregisterFix(r)};
+  }
+  const bool refreshable = !Str(r, "assertion_secret").empty();
+  const auto credential_expires = Int(r, "credential_expires");
+  const auto assertion_expires = Int(r, "assertion_expires");
+  if (refreshable && assertion_expires) {
+    // The access token is renewed from the assertion; only the assertion's end matters.
+    if (*assertion_expires <= now) {
+      return {label, Level::kFail, head + "expired: its identity assertion ended " + TimeStr(r, "assertion_expires"),
+              ReregisterFix(r)};
+    }
+    if (*assertion_expires - now < kSoon) {
+      return {label, Level::kWarn,
+              head + "expires in " + HumanDuration(*assertion_expires - now) + " (identity assertion)",
+              ReregisterFix(r)};
+    }
+  } else if (credential_expires && !refreshable) {
+    if (*credential_expires <= now) {
+      return {label, Level::kFail, head + "expired: the credential ended " + TimeStr(r, "credential_expires"),
+              ReregisterFix(r)};
+    }
+    if (*credential_expires - now < kSoon) {
+      return {label, Level::kWarn, head + "the credential expires in " + HumanDuration(*credential_expires - now),
+              ReregisterFix(r)};
+    }
+  }
+  if (status == "active" && claim_open) {
+    return {label, Level::kInfo, head + "active, unclaimed (anonymous, pre-claim scopes)",
+            "notme claim " + name + " --email YOU@EXAMPLE.COM   (to take ownership)"};
+  }
+  std::string detail = head + status + ", route " + Str(r, "route");
+  if (credential_expires) detail += ", credential until " + TimeStr(r, "credential_expires");
+  if (refreshable) detail += " (renewed from the identity assertion)";
+  return {label, Level::kOk, detail, ""};
+}
+
+void CheckRegistrations(client::Client& c, std::vector<Check>& out) {
+  auto list = c.Call("GET", "/v1/registrations");
+  if (!list) {
+    out.push_back({"registrations", Level::kWarn, list.error().message(),
+                   "check notmed's log: registrations.json may be unreadable"});
+    return;
+  }
+  const auto now = static_cast<int64_t>(std::time(nullptr));
+  if (auto it = list->find("registrations"); it != list->end() && it->is_array()) {
+    for (const auto& r : *it) {
+      if (r.is_object()) out.push_back(RegistrationCheck(r, now));
+    }
+  }
+}
+
 std::vector<Check> RunChecks(CliContext& ctx) {
   std::vector<Check> out;
   auto paths = ctx.ResolvedPaths();
@@ -215,6 +306,7 @@ std::vector<Check> RunChecks(CliContext& ctx) {
       out.push_back({"agents", Level::kInfo, "no agents registered",
                      "notme agent add NAME --scope SCOPE"});
     }
+    CheckRegistrations(*c, out);
   }
   CheckGit(c, out);
   CheckService(out);
@@ -265,8 +357,9 @@ void RegisterDoctorCommands(CLI::App& app, CliContext& ctx) {
   AddJsonFlag(doctor, ctx);
   doctor->footer(
       "Checks: runtime dir and socket permissions, the daemon and its version, the keyring\n"
-      "backend, signing keys and their ages, agents and their sockets, git signing config\n"
-      "(allowedSignersFile), and the systemd/launchd unit.\n"
+      "backend, signing keys and their ages, agents and their sockets, agentic registrations\n"
+      "(revoked, expired or expiring credentials, unclaimed registrations), git signing\n"
+      "config (allowedSignersFile), and the systemd/launchd unit.\n"
       "Exit status: 0 all essential checks pass, 1 a check failed, 3 notmed not reachable.\n\n"
       "Examples:\n"
       "  notme doctor\n"

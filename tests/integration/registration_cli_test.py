@@ -5,6 +5,7 @@ never appears in the CLI's output, the daemon's answers, files or the audit log.
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -77,7 +78,7 @@ class RegistrationCliTest(unittest.TestCase):
         r = request(self.d.agent_socket("claude"), "GET", "/r/%s/api/things" % rec["route"])
         self.assertEqual(r.status, 200, r)
         self.assertIn(b'"ok": true', r.body)
-        text = out + err + self.everything_written()
+        text = out + err + self.everything_written() + self.d.log()
         self.assertNotIn("sk_test_", text)
         self.assertNotIn("clm_", text)
         rc, out, _ = self.notme("registration", "list", "--json")
@@ -129,6 +130,143 @@ class RegistrationCliTest(unittest.TestCase):
         r = request(self.d.agent_socket("claude"), "GET", "/r/%s/api/things" % name)
         self.assertNotEqual(r.status, 200)
         self.assertIn("registration.revoked", self.audit())
+
+    def doctor(self):
+        env = dict(self.d.env, NOTME_RUNTIME_DIR=self.d.runtime)
+        r = subprocess.run([NOTME, "doctor", "--json"], env=env, capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        return {c["name"]: c for c in json.loads(r.stdout)["checks"]}
+
+    def register(self, service, name, *extra):
+        rc, out, err = self.notme("register", service.base + "/", "--agent", "claude", "--name", name,
+                                  "--allow-loopback", "--yes", "--json", *extra)
+        self.assertEqual(rc, 0, err)
+        return json.loads(out)
+
+    def test_doctor_shows_each_registration_problem_with_its_fix(self):
+        expired = Service("--credential-ttl", "-60")
+        soon = Service("--credential-ttl", "3600")
+        try:
+            self.register(self.s, "unclaimed")
+            self.register(self.s, "pending", "--method", "email", "--email", "me@example.com")
+            self.register(self.s, "revoked")
+            for svc, name in ((expired, "expired"), (soon, "soon")):
+                self.register(svc, name, "--method", "email", "--email", "me@example.com")
+                rc, _, err = self.notme("claim", name, "--otp", "--otp-stdin",
+                                        stdin=(svc.last_otp() + "\n").encode())
+                self.assertEqual(rc, 0, err)
+            import urllib.request
+            urllib.request.urlopen(urllib.request.Request(self.s.base + "/_test/revoke_all", data=b"{}"))
+            self.assertEqual(request(self.d.agent_socket("claude"), "GET", "/r/revoked/api/x").status, 401)
+            for _ in range(100):
+                checks = self.doctor()
+                if checks["registration revoked"]["status"] == "fail":
+                    break
+                time.sleep(0.05)
+            c = checks["registration revoked"]
+            self.assertEqual(c["status"], "fail")
+            self.assertIn("revoked", c["detail"])
+            self.assertIn("notme registration rm revoked && notme register " + self.s.base + "/", c["fix"])
+            self.assertIn("--allow-loopback", c["fix"])
+            c = checks["registration pending"]
+            self.assertEqual(c["status"], "warn")
+            self.assertIn("unclaimed", c["detail"])
+            self.assertEqual(c["fix"], "notme claim pending --otp")
+            c = checks["registration unclaimed"]
+            self.assertEqual(c["status"], "info")
+            self.assertIn("notme claim unclaimed --email", c["fix"])
+            c = checks["registration expired"]
+            self.assertEqual(c["status"], "fail")
+            self.assertIn("expired", c["detail"])
+            self.assertIn("--method email --email me@example.com", c["fix"])
+            c = checks["registration soon"]
+            self.assertEqual(c["status"], "warn")
+            self.assertIn("expires in", c["detail"])
+            self.assertIn("notme registration rm soon", c["fix"])
+            # The human-readable form shows the same fixes.
+            env = dict(self.d.env, NOTME_RUNTIME_DIR=self.d.runtime)
+            r = subprocess.run([NOTME, "doctor"], env=env, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+            self.assertIn(b"fix: notme claim pending --otp", r.stdout)
+        finally:
+            expired.close()
+            soon.close()
+
+    def test_service_signed_assertion_is_exchanged_and_refreshed(self):
+        svc = Service("--variant", "service_signed")
+        try:
+            rec = self.register(svc, "signed")
+            self.assertEqual(rec["credential_type"], "access_token")
+            self.assertEqual(rec["assertion_secret"], "reg-signed.assertion")
+            r = request(self.d.agent_socket("claude"), "GET", "/r/signed/api/things")
+            self.assertEqual(r.status, 200, r)
+            rc, out, err = self.notme("registration", "refresh", "signed", "--json")
+            self.assertEqual(rc, 0, err)
+            r = request(self.d.agent_socket("claude"), "GET", "/r/signed/api/things")
+            self.assertEqual(r.status, 200, r)
+            text = out + err + self.everything_written()
+            self.assertNotIn("eyJ", text)  # the service-signed assertion (a JWT)
+            self.assertIsNone(re.search(r"at_[A-Za-z0-9_-]{32}", text))  # the access token
+            c = self.doctor()["registration signed"]
+            self.assertEqual(c["status"], "info")  # anonymous, not claimed: nothing expires soon
+            self.assertIn("unclaimed", c["detail"])
+            rc, _, err = self.notme("registration", "rm", "signed")
+            self.assertEqual(rc, 0, err)
+            self.assertIn("registration.refreshed", self.audit())
+        finally:
+            svc.close()
+
+    def test_refresh_of_a_registration_without_an_assertion_is_refused(self):
+        self.register(self.s, "plain")
+        rc, _, err = self.notme("registration", "refresh", "plain")
+        self.assertNotEqual(rc, 0)
+        self.assertIn("register again", err)
+
+    def test_idjag_registration_verified_against_the_loopback_listener_jwks(self):
+        # The service fetches notme's JWKS from the loopback listener, as a real one would
+        # from the provider's issuer, and verifies the ID-JAG (typ, signature, claims, jti).
+        # A fixed port: the issuer is fixed when notmed starts (docs/registration.md).
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        d = Daemon(["--proxy-listen", "127.0.0.1:%d" % port])
+        svc = None
+        try:
+            for _ in range(250):
+                if "proxy listener on" in d.log():
+                    break
+                time.sleep(0.02)
+            issuer = "http://127.0.0.1:%d/idjag" % port
+            import urllib.request
+            with urllib.request.urlopen(issuer + "/.well-known/oauth-authorization-server", timeout=5) as r:
+                meta = json.loads(r.read())
+            self.assertEqual(meta["issuer"], issuer)
+            self.assertEqual(meta["jwks_uri"], issuer + "/.well-known/jwks.json")
+            svc = Service("--trust-jwks", meta["jwks_uri"], "--trust-issuer", issuer)
+            d.add_agent("claude", ["api:read"])
+            env = dict(d.env, NOTME_SOCKET=d.control)
+            args = [NOTME, "register", svc.base + "/", "--agent", "claude", "--method", "id-jag",
+                    "--email", "me@example.com", "--allow-loopback", "--json"]
+            r = subprocess.run(args, env=env, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+            self.assertNotEqual(r.returncode, 0)  # no terminal, no --yes: nothing asserted
+            r = subprocess.run(args + ["--yes"], env=env, capture_output=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"email_verified = true", r.stderr)
+            self.assertIn(("iss = " + issuer).encode(), r.stderr)
+            rec = json.loads(r.stdout)
+            self.assertEqual(rec["registration_type"], "agent-provider")
+            res = request(d.agent_socket("claude"), "GET", "/r/%s/api/things" % rec["route"])
+            self.assertEqual(res.status, 200, res)
+            self.assertIn(b"me@example.com", res.body)
+            with open(os.path.join(d.state_dir, "audit.log")) as f:
+                audit = f.read()
+            self.assertIn("idjag.minted", audit)
+            self.assertNotIn("eyJ", audit + d.log())
+        finally:
+            d.cleanup()
+            if svc:
+                svc.close()
 
     def test_agent_socket_cannot_register(self):
         r = request(self.d.agent_socket("claude"), "POST", "/v1/registrations",
