@@ -111,6 +111,48 @@ class RegistrationCliTest(unittest.TestCase):
         self.assertIn("--yes", err)
         self.assertFalse(os.path.exists(self.s.outbox))
 
+    def notme_on_tty(self, args, answers):
+        """Runs notme with its stdin on a pseudo-terminal, typing each answer after its prompt."""
+        import pty
+        import select
+        master, slave = pty.openpty()
+        env = dict(self.d.env, NOTME_SOCKET=self.d.control)
+        p = subprocess.Popen([NOTME] + list(args), env=env, stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        os.close(slave)
+        try:
+            for prompt, answer in answers:
+                seen = b""
+                deadline = time.monotonic() + 20
+                while prompt not in seen and time.monotonic() < deadline:
+                    # The prompt goes to stderr; the terminal only echoes what is typed.
+                    ready, _, _ = select.select([p.stderr], [], [], 0.5)
+                    if ready:
+                        seen += os.read(p.stderr.fileno(), 4096)
+                self.assertIn(prompt, seen)
+                os.write(master, answer)
+            out, err = p.communicate(timeout=30)
+        finally:
+            os.close(master)
+        return p.returncode, out.decode(), err.decode()
+
+    def test_consent_and_the_code_are_asked_on_the_terminal(self):
+        args = ["register", self.s.base + "/", "--agent", "claude", "--method", "email",
+                "--email", "me@example.com", "--allow-loopback"]
+        rc, _, err = self.notme_on_tty(args, [(b"[y/N]", b"n\n")])
+        self.assertNotEqual(rc, 0)
+        self.assertIn("Nothing was sent", err)
+        self.assertFalse(os.path.exists(self.s.outbox))
+        rc, out, err = self.notme_on_tty(args, [(b"[y/N]", b"y\n")])
+        self.assertEqual(rc, 0, err)
+        name = out.split()[1].rstrip(";")
+        rc, out, err = self.notme_on_tty(["claim", name, "--otp"],
+                                         [(b"input hidden", (self.s.last_otp() + "\n").encode())])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Claimed", out)
+        r = request(self.d.agent_socket("claude"), "GET", "/r/%s/api/things" % name)
+        self.assertEqual(r.status, 200, r)
+
     def test_revocation_then_removal(self):
         rc, out, err = self.notme("register", self.s.base + "/", "--agent", "claude", "--allow-loopback", "--json")
         self.assertEqual(rc, 0, err)
