@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/errno_error.h"
+#include "base/json_dump.h"
 
 namespace notme::authority {
 namespace {
@@ -210,8 +211,7 @@ Result<uint64_t> AuditLog::Append(const AuditEvent& event) {
   if (fd_ < 0) NOTME_TRY_VOID(OpenFileLocked());  // a failed rotation left no file open
   const uint64_t seq = last_seq_ + 1;
   entry["seq"] = seq;
-  std::string line =
-      entry.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+  std::string line = DumpJson(entry);
   line.push_back('\n');
   if (size_ > 0 && size_ + line.size() > options_.max_file_bytes) NOTME_TRY_VOID(RotateLocked());
   // O_APPEND: one write(2) per line keeps lines whole even with other writers.

@@ -2,15 +2,15 @@
 
 #include <string>
 
+#include "base/json_dump.h"
+
 namespace notme::server {
 
 void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
-  res.set_content(body.dump(-1, ' ', /*ensure_ascii=*/false,
-                            nlohmann::json::error_handler_t::replace),
-                  "application/json");
+  res.set_content(DumpJson(body), "application/json");
 }
 
 void SendJsonError(httplib::Response& res, int status, std::string_view error,
