@@ -40,10 +40,17 @@ std::chrono::milliseconds FdStream::ReadWait() const {
 bool FdStream::WaitForRequest(std::chrono::milliseconds timeout) {
   if (buf_pos_ < buf_len_) return true;
   if (!Poll(POLLIN, timeout)) return false;
-  // Distinguish data from an orderly close without consuming it.
-  char c = 0;
-  ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n > 0;
+  // Fill the buffer right away (the request's first read would do it next): one recv
+  // instead of a MSG_PEEK and a recv. 0 is an orderly close. The bytes are charged to
+  // the request's budget when read() hands them out.
+  ssize_t n;
+  do {
+    n = ::recv(fd_, buf_.data(), buf_.size(), MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return false;
+  buf_pos_ = 0;
+  buf_len_ = static_cast<size_t>(n);
+  return true;
 }
 
 bool FdStream::is_readable() const {
@@ -53,6 +60,13 @@ bool FdStream::is_readable() const {
 bool FdStream::is_writable() const { return Poll(POLLOUT, limits_.io_timeout); }
 
 ssize_t FdStream::read(char* ptr, size_t size) {
+  // httplib reads the request line and headers one byte per call: serve those from the
+  // buffer without the general path's bookkeeping.
+  if (size == 1 && buf_pos_ < buf_len_ && budget_ > 0) {
+    *ptr = buf_[buf_pos_++];
+    --budget_;
+    return 1;
+  }
   if (size == 0) return 0;
   if (budget_ == 0) {
     limit_hit_ = true;
@@ -81,10 +95,14 @@ ssize_t FdStream::read(char* ptr, size_t size) {
 ssize_t FdStream::write(const char* ptr, size_t size) {
   size_t done = 0;
   while (done < size) {
-    if (!Poll(POLLOUT, limits_.io_timeout)) return -1;
+    // Try first and wait only when the socket buffer is full: a response almost always
+    // fits, so the usual write is one send(2) without a poll(2).
     ssize_t n = ::send(fd_, ptr + done, size - done, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
+      if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && Poll(POLLOUT, limits_.io_timeout)) {
+        continue;
+      }
       return -1;
     }
     done += static_cast<size_t>(n);

@@ -35,7 +35,8 @@ class FdStream final : public httplib::Stream {
   void ExtendBudget(size_t body_budget);
   // True when the budget or deadline cut the last read short (answer 413/408 and close).
   bool limit_hit() const { return limit_hit_; }
-  // Waits up to `timeout` for the next request to start; false on timeout, EOF or error.
+  // Waits up to `timeout` for the next request to start and buffers the bytes that have
+  // arrived (one recv); false on timeout, EOF or error.
   bool WaitForRequest(std::chrono::milliseconds timeout);
 
   bool is_readable() const override;
