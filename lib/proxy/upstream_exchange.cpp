@@ -1,9 +1,13 @@
 #include "proxy/upstream_exchange.h"
 
+#include <poll.h>
 #include <sodium.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <vector>
 
 namespace notme::proxy {
 namespace {
@@ -42,6 +46,92 @@ void Wipe(httplib::Headers& headers) {
   for (auto& [name, value] : headers) sodium_memzero(value.data(), value.size());
 }
 
+// httplib's SocketStream receives at most 4 KiB per recv(); a streamed body then costs a
+// poll and a recv per 4 KiB. This stream receives up to kReadBuffer per call (the kernel
+// hands over whatever is queued) and serves httplib's small reads from that buffer.
+// One exchange at a time uses it; the buffer lives only for that exchange, so no byte
+// of one answer can be taken for the next.
+constexpr size_t kReadBuffer = 64 * 1024;
+
+class LargeReadStream final : public httplib::Stream {
+ public:
+  LargeReadStream(int fd, int read_timeout_ms, int write_timeout_ms)
+      : fd_(fd), read_timeout_ms_(read_timeout_ms), write_timeout_ms_(write_timeout_ms) {}
+
+  bool is_readable() const override { return pos_ < len_ || Wait(POLLIN, read_timeout_ms_); }
+  bool is_writable() const override { return Wait(POLLOUT, write_timeout_ms_); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (pos_ == len_) {
+      if (!Wait(POLLIN, read_timeout_ms_)) return -1;
+      if (buf_.empty()) buf_.resize(kReadBuffer);
+      ssize_t n;
+      do {
+        n = ::recv(fd_, buf_.data(), buf_.size(), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) return n;
+      pos_ = 0;
+      len_ = static_cast<size_t>(n);
+    }
+    size_t take = std::min(size, len_ - pos_);
+    std::copy_n(buf_.data() + pos_, take, ptr);
+    pos_ += take;
+    return static_cast<ssize_t>(take);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!Wait(POLLOUT, write_timeout_ms_)) return -1;
+    ssize_t n;
+    do {
+      n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip.clear();
+    port = 0;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip.clear();
+    port = 0;
+  }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  bool Wait(short events, int timeout_ms) const {
+    pollfd p{fd_, events, 0};
+    int r;
+    do {
+      r = ::poll(&p, 1, timeout_ms);
+    } while (r < 0 && errno == EINTR);
+    return r > 0 && (p.revents & (events | POLLHUP | POLLERR)) != 0;
+  }
+
+  int fd_;
+  int read_timeout_ms_;
+  int write_timeout_ms_;
+  std::vector<char> buf_;
+  size_t pos_ = 0;
+  size_t len_ = 0;
+};
+
+// A plain-HTTP client reading through LargeReadStream (TLS clients keep httplib's
+// SSLSocketStream: OpenSSL reads whole records).
+class PlainUpstreamClient final : public httplib::ClientImpl {
+ public:
+  using httplib::ClientImpl::ClientImpl;
+
+ private:
+  bool process_socket(const Socket& socket,
+                      std::function<bool(httplib::Stream& strm)> callback) override {
+    auto ms = [](time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); };
+    LargeReadStream strm(socket.sock, ms(read_timeout_sec_, read_timeout_usec_),
+                         ms(write_timeout_sec_, write_timeout_usec_));
+    return callback(strm);
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<httplib::ClientImpl> MakeUpstreamClient(const UpstreamUrl& url,
@@ -55,7 +145,7 @@ std::unique_ptr<httplib::ClientImpl> MakeUpstreamClient(const UpstreamUrl& url,
     if (!ca_file.empty()) ssl->set_ca_cert_path(ca_file);
     cli = std::move(ssl);
   } else {
-    cli = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+    cli = std::make_unique<PlainUpstreamClient>(url.host, url.port);
   }
   // Connect to the checked address only: no second DNS lookup between check and use, and
   // a reconnect of a pooled client goes to the same checked address.
