@@ -20,6 +20,15 @@ std::string UpstreamFor(const ServiceUrl& resource) {
   return resource.Origin() + path;
 }
 
+// The command that makes a registration again as it was made (what doctor shows too).
+std::string ReregisterCommand(const RegistrationRecord& r) {
+  std::string fix = "notme registration rm " + r.name + " && notme register " + r.url + " --agent " + r.agent +
+                    " --name " + r.name;
+  if (r.method != MethodName(Method::kAnonymous)) fix += " --method " + r.method + " --email " + r.email;
+  if (r.allow_loopback) fix += " --allow-loopback";
+  return fix;
+}
+
 nlohmann::json OptionalJson(const std::optional<int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
 
 }  // namespace
@@ -377,7 +386,7 @@ void RegistrationManager::NoteProxyStatus(const std::string& route, int status) 
          {"resource", rec->resource},
          {"reason", rec->assertion_secret.empty() ? "the service answered 401 through the route"
                                                   : "401 and the identity assertion could not be exchanged again"},
-         {"fix", "notme registration rm " + rec->name + " && notme register " + rec->url + " --agent " + rec->agent}});
+         {"fix", ReregisterCommand(*rec)}});
 }
 
 Result<std::string> RegistrationManager::MintIdJag(const std::string& agent, const std::string& audience,

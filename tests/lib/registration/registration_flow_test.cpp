@@ -61,9 +61,10 @@ struct Fixture {
       agent_scopes.push_back(scope);
       return Ok();
     };
-    hooks.audit = [this](std::string_view event, const std::string&, nlohmann::json) {
+    hooks.audit = [this](std::string_view event, const std::string&, nlohmann::json fields) {
       std::lock_guard lock(mu);
       events.emplace_back(event);
+      event_fields.push_back(std::move(fields));
     };
     manager = std::make_unique<RegistrationManager>(*store, keyring, provider.get(), ServiceClient{}, clock,
                                                     std::move(hooks), "human:test");
@@ -147,6 +148,7 @@ struct Fixture {
   std::mutex mu;
   std::vector<std::string> agent_scopes;
   std::vector<std::string> events;
+  std::vector<nlohmann::json> event_fields;
 };
 
 }  // namespace
@@ -356,6 +358,10 @@ TEST_SUITE("RegistrationFlow") {
     }
     CHECK(f.store->Find(rec->name)->status == RegistrationStatus::kRevoked);
     CHECK(f.HasEvent(kAuditRegistrationRevoked));
+    std::lock_guard lock(f.mu);
+    const nlohmann::json& fields = f.event_fields.back();
+    CHECK(fields["fix"] == "notme registration rm " + rec->name + " && notme register " + rec->url +
+                               " --agent claude --name " + rec->name + " --allow-loopback");
   }
 
   TEST_CASE("removing a registration wipes the credential and the route") {
