@@ -3,9 +3,6 @@
 #include <algorithm>
 
 #include "crypto/constant_time.h"
-#include "crypto/random.h"
-#include "crypto/sha256.h"
-#include "jose/base64url.h"
 #include "jose/json.h"
 #include "jose/jws.h"
 #include "jose/jws_internal.h"
@@ -14,17 +11,12 @@ namespace notme::jose {
 namespace {
 
 constexpr int kMaxClaimsDepth = 4;
-constexpr size_t kJtiRandomBytes = 16;
 
 Unexpected Invalid(std::string_view why) {
   return Fail(ErrorCode::kInvalidDpopProof, "dpop: " + std::string(why));
 }
 Unexpected Invalid(std::string_view prefix, const Error& e) {
   return Fail(ErrorCode::kInvalidDpopProof, "dpop: " + std::string(prefix) + e.message());
-}
-
-std::string AccessTokenHash(std::string_view access_token) {
-  return Base64UrlEncode(crypto::Sha256(access_token));
 }
 
 Result<const std::string*> RequiredString(const nlohmann::json& claims, const char* name) {
@@ -46,25 +38,6 @@ Result<int64_t> RequiredIat(const nlohmann::json& claims) {
 }
 
 }  // namespace
-
-Result<std::string> CreateDpopProof(const crypto::Ed25519SecretKey& key, std::string_view htm,
-                                    std::string_view htu, int64_t iat,
-                                    std::optional<std::string> nonce,
-                                    std::optional<std::string> access_token) {
-  if (htm.empty() || htu.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "dpop: htm and htu are required");
-  }
-  const nlohmann::json header = {{"typ", kDpopTyp},
-                                 {"alg", "EdDSA"},
-                                 {"jwk", PublicJwk::FromEd25519(key.public_key()).ToJson()}};
-  nlohmann::json claims = {{"jti", Base64UrlEncode(crypto::RandomBytes(kJtiRandomBytes))},
-                           {"htm", htm},
-                           {"htu", htu},
-                           {"iat", iat}};
-  if (nonce) claims["nonce"] = *nonce;
-  if (access_token) claims["ath"] = AccessTokenHash(*access_token);
-  return SignCompactEdDsa(header, DumpCompact(claims), key);
-}
 
 DpopValidator::DpopValidator(DpopOptions options, const Clock& clock, ReplayCache& replay_cache)
     : options_(std::move(options)),
@@ -147,7 +120,7 @@ Result<VerifiedDpopProof> DpopValidator::Validate(
     if (ath == claims.end()) return Invalid("missing ath");
     const auto* ath_value = ath->get_ptr<const std::string*>();
     if (ath_value == nullptr) return Invalid("ath is not a string");
-    if (!crypto::ConstantTimeEquals(*ath_value, AccessTokenHash(*access_token))) {
+    if (!crypto::ConstantTimeEquals(*ath_value, DpopAccessTokenHash(*access_token))) {
       return Invalid("ath does not match the access token");
     }
   } else if (ath != claims.end()) {

@@ -52,6 +52,10 @@ Result<std::string> CreateDpopProof(const crypto::Ed25519SecretKey& key, std::st
                                     std::optional<std::string> nonce = std::nullopt,
                                     std::optional<std::string> access_token = std::nullopt);
 
+// The `ath` claim value for `access_token`: base64url(SHA-256(access_token)) (RFC 9449
+// §4.2).
+std::string DpopAccessTokenHash(std::string_view access_token);
+
 // Normalises an http(s) URL for htu comparison (RFC 9449 §4.3 point 9, RFC 3986 §6.2.2
 // and §6.2.3): scheme and host lowercased, percent-encoding hex uppercased and
 // unreserved characters decoded, dot segments removed, default port (80/443) and an empty

@@ -6,6 +6,9 @@
 // so a client that sends its private key in a DPoP header is refused rather than used.
 // Immutable after construction; copies are cheap (P-256 key state is shared); safe to
 // share between threads.
+//
+// Linking: FromJson and VerifySignature (jwk_verify.cpp) are in notme_jose, which links
+// OpenSSL for ES256; the rest is in notme_jose_core (libsodium only).
 
 #include <cstdint>
 #include <span>

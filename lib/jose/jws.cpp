@@ -85,42 +85,6 @@ Result<std::string> VerifySignatureAndDecodePayload(const JwsParts& parts, const
 
 }  // namespace internal
 
-Result<std::string> SignCompactEdDsa(const nlohmann::json& header, std::string_view payload,
-                                     const crypto::Ed25519SecretKey& key) {
-  if (!header.is_object()) {
-    return Fail(ErrorCode::kInvalidArgument, "jws: header must be a JSON object");
-  }
-  if (header.contains("crit")) {
-    return Fail(ErrorCode::kInvalidArgument, "jws: crit is not supported");
-  }
-  // Copy the header only when alg must be added (the common callers already set it).
-  const auto alg = header.find("alg");
-  if (alg != header.end() && *alg != "EdDSA") {
-    return Fail(ErrorCode::kInvalidArgument, "jws: header alg must be EdDSA");
-  }
-  std::string header_json;
-  if (alg != header.end()) {
-    header_json = DumpCompact(header);
-  } else {
-    nlohmann::json full = header;
-    full["alg"] = "EdDSA";
-    header_json = DumpCompact(full);
-  }
-  std::string token;
-  token.reserve((header_json.size() + payload.size()) * 4 / 3 + 96);
-  token += Base64UrlEncode(header_json);
-  token.push_back('.');
-  token += Base64UrlEncode(payload);
-  constexpr size_t kEncodedSignatureSize = 86;  // 64 bytes in unpadded base64url
-  if (token.size() + 1 + kEncodedSignatureSize > kMaxCompactJwsBytes) {
-    return Fail(ErrorCode::kTooLarge, "jws: token exceeds 8 KiB");
-  }
-  const auto signature = key.Sign(std::string_view(token));
-  token.push_back('.');
-  token += Base64UrlEncode(signature.bytes());
-  return token;
-}
-
 Result<JwsParts> SplitCompact(std::string_view compact) {
   if (compact.size() > kMaxCompactJwsBytes) {
     return Fail(ErrorCode::kTooLarge, "jws: token exceeds 8 KiB");
