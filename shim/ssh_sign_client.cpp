@@ -22,7 +22,10 @@ namespace {
 
 constexpr std::string_view kScope = "git:sign";
 constexpr std::string_view kSignPath = "/v1/ssh/sign";
+constexpr std::string_view kTokenPath = "/token";
 constexpr std::string_view kMetadataPath = "/.well-known/oauth-authorization-server";
+// notmed's default `--issuer` (CONTRACT.md), whose token endpoint is issuer + "/token".
+constexpr std::string_view kDefaultIssuer = "http://notme.localhost";
 
 // <runtime>/agents/<agent>.sock → "<agent>"; anything else → "".
 std::string AgentOfSocket(const std::filesystem::path& socket) {
@@ -73,6 +76,71 @@ Result<HttpAnswer> PostWithProof(UnixHttpConnection& conn, const crypto::Ed25519
   return answer;
 }
 
+// Where the proofs point: the issuer (no trailing slash) and its token endpoint.
+struct Endpoints {
+  std::string issuer;
+  std::string token_endpoint;
+};
+
+Endpoints DefaultEndpoints() {
+  return {std::string(kDefaultIssuer), std::string(kDefaultIssuer) + std::string(kTokenPath)};
+}
+
+// The endpoints notmed advertises (RFC 8414 metadata).
+Result<Endpoints> ReadEndpoints(UnixHttpConnection& conn) {
+  NOTME_TRY(auto meta_answer, conn.Request("GET", kMetadataPath, "", {}));
+  NOTME_TRY(auto meta, JsonBody(meta_answer));
+  Endpoints out{StringMember(meta, "issuer"), StringMember(meta, "token_endpoint")};
+  if (out.issuer.empty() || out.token_endpoint.empty()) {
+    return Fail(ErrorCode::kMalformed, "notmed: metadata lacks issuer or token_endpoint");
+  }
+  while (!out.issuer.empty() && out.issuer.back() == '/') out.issuer.pop_back();
+  return out;
+}
+
+// True for an OAuth error answer whose "error" is `code`.
+bool IsErrorCode(const HttpAnswer& a, std::string_view code) {
+  if (a.status < 400) return false;
+  auto j = nlohmann::json::parse(a.body, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && StringMember(j, "error") == code;
+}
+
+Result<HttpAnswer> RequestToken(UnixHttpConnection& conn, const crypto::Ed25519SecretKey& key,
+                                const Endpoints& endpoints, const std::string& form_body) {
+  return PostWithProof(conn, key, PathOf(endpoints.token_endpoint), endpoints.token_endpoint,
+                       form_body, "application/x-www-form-urlencoded", std::nullopt);
+}
+
+struct SigningToken {
+  std::string access_token;
+  Endpoints endpoints;  // the ones the daemon accepted
+};
+
+// A DPoP-bound `git:sign` token for the socket's agent, or on the control socket for
+// `client_id`. Optimistic: proofs name the default issuer's endpoints, which saves the
+// metadata round trip at every signature; a daemon with another --issuer refuses that
+// htu, and only then is the metadata read and the request repeated.
+Result<SigningToken> ObtainSigningToken(UnixHttpConnection& conn, const crypto::Ed25519SecretKey& key,
+                                        const std::optional<std::string>& client_id) {
+  std::vector<std::pair<std::string, std::string>> form = {
+      {"grant_type", "client_credentials"}, {"scope", std::string(kScope)}};
+  if (client_id) form.push_back({"client_id", *client_id});
+  const std::string form_body = client::FormEncode(form);
+  Endpoints endpoints = DefaultEndpoints();
+  NOTME_TRY(auto answer, RequestToken(conn, key, endpoints, form_body));
+  if (IsErrorCode(answer, "invalid_dpop_proof")) {
+    NOTME_TRY(auto advertised, ReadEndpoints(conn));
+    if (advertised.token_endpoint != endpoints.token_endpoint) {
+      endpoints = std::move(advertised);
+      NOTME_TRY(answer, RequestToken(conn, key, endpoints, form_body));
+    }
+  }
+  NOTME_TRY(auto token, JsonBody(answer));
+  std::string access_token = StringMember(token, "access_token");
+  if (access_token.empty()) return Fail(ErrorCode::kMalformed, "notmed: no access_token");
+  return SigningToken{std::move(access_token), std::move(endpoints)};
+}
+
 }  // namespace
 
 Result<SignOutcome> SignThroughDaemon(const SignInvocation& invocation, std::string_view data,
@@ -88,29 +156,12 @@ Result<SignOutcome> SignThroughDaemon(const SignInvocation& invocation, std::str
   auto named_agent = SigningAgentFromKey(invocation.key);
   HttpAnswer answer;
   if (agent_socket || named_agent) {
-    NOTME_TRY(auto meta_answer, conn.Request("GET", kMetadataPath, "", {}));
-    NOTME_TRY(auto meta, JsonBody(meta_answer));
-    std::string issuer = StringMember(meta, "issuer");
-    std::string token_endpoint = StringMember(meta, "token_endpoint");
-    if (issuer.empty() || token_endpoint.empty()) {
-      return Fail(ErrorCode::kMalformed, "notmed: metadata lacks issuer or token_endpoint");
-    }
-    while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
     // The proof key lives for this process only, in guarded memory.
     NOTME_TRY(auto key, crypto::Ed25519SecretKey::Generate());
-    std::vector<std::pair<std::string, std::string>> form = {
-        {"grant_type", "client_credentials"}, {"scope", std::string(kScope)}};
-    if (!agent_socket) form.push_back({"client_id", *named_agent});
-    NOTME_TRY(auto token_answer,
-              PostWithProof(conn, key, PathOf(token_endpoint), token_endpoint,
-                            client::FormEncode(form), "application/x-www-form-urlencoded",
-                            std::nullopt));
-    NOTME_TRY(auto token, JsonBody(token_answer));
-    std::string access_token = StringMember(token, "access_token");
-    if (access_token.empty()) return Fail(ErrorCode::kMalformed, "notmed: no access_token");
+    NOTME_TRY(auto token, ObtainSigningToken(conn, key, agent_socket ? std::nullopt : named_agent));
     NOTME_TRY(answer, PostWithProof(conn, key, std::string(kSignPath),
-                                    issuer + std::string(kSignPath), body, "application/json",
-                                    access_token));
+                                    token.endpoints.issuer + std::string(kSignPath), body,
+                                    "application/json", token.access_token));
   } else {
     NOTME_TRY(answer, conn.Request("POST", kSignPath, body, {{"Content-Type", "application/json"}}));
   }

@@ -19,7 +19,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { pass=$((pass + 1)); echo "ok $pass - $*"; }
 
 start_daemon() {
-  "$NOTMED" --keyring secret-service --runtime-dir "$NOTME_RUNTIME_DIR" >>"$T/notmed.log" 2>&1 &
+  "$NOTMED" --keyring secret-service --runtime-dir "$NOTME_RUNTIME_DIR" "$@" >>"$T/notmed.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 1 200); do [ -S "$CTL" ] && return 0; sleep 0.05; done
   cat "$T/notmed.log" >&2
@@ -157,5 +157,16 @@ start_daemon
 git commit -q -S -m after-restart
 for c in HEAD HEAD~1 HEAD~2 HEAD~3; do git verify-commit "$c" 2>/dev/null || fail "$c does not verify after restart"; done
 ok "after a daemon restart the CA is the same and old and new commits verify"
+
+# Another --issuer: the shim's proofs name the default issuer first, are refused, and the
+# shim falls back to the advertised endpoints (docs/ssh-signing.md).
+stop_daemon
+start_daemon --issuer http://issuer.example:8080
+for _ in $(seq 1 200); do [ -S "$NOTME_RUNTIME_DIR/agents/bot.sock" ] && break; sleep 0.05; done
+echo six > f; git add f
+NOTME_SOCKET="$NOTME_RUNTIME_DIR/agents/bot.sock" git -c user.signingkey=notme-agent:bot commit -q -S -m "other issuer" 2>"$T/issuer.err" ||
+  fail "signing under another issuer: $(cat "$T/issuer.err")"
+git verify-commit HEAD 2>/dev/null || fail "the commit signed under another issuer does not verify"
+ok "with another --issuer the shim reads the metadata and still signs"
 
 echo "all $pass ssh signing checks passed"
