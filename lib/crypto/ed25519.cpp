@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "crypto/random.h"
 #include "notme/check.h"
 
 namespace notme::crypto {
@@ -37,8 +36,16 @@ Result<Ed25519Signature> Ed25519Signature::FromBytes(std::span<const uint8_t> by
 }
 
 Result<Ed25519SecretKey> Ed25519SecretKey::Generate() {
-  NOTME_TRY(SecretBytes seed, RandomSecret(kSeedSize));
-  return FromSeed(seed);
+  // Straight into one guarded buffer: a separate guarded seed would cost a second
+  // sodium_malloc/free (about ten mmap/mprotect/mlock calls) for every one-time key.
+  // libsodium draws the seed on its own stack and wipes it (crypto_sign_keypair).
+  NOTME_TRY(SecretBytes sk, SecretBytes::Allocate(crypto_sign_SECRETKEYBYTES));
+  std::array<uint8_t, Ed25519PublicKey::kSize> pk{};
+  sk.WriteForInit([&](std::span<uint8_t> out) {
+    int rc = crypto_sign_keypair(pk.data(), out.data());
+    NOTME_CHECK(rc == 0, "crypto_sign_keypair cannot fail");
+  });
+  return Ed25519SecretKey(std::move(sk), Ed25519PublicKey(pk));
 }
 
 Result<Ed25519SecretKey> Ed25519SecretKey::FromSeed(const SecretBytes& seed) {

@@ -71,6 +71,8 @@ class Certificate {
   std::string ToText(std::string_view comment) const;
 
  private:
+  friend Result<Certificate> IssueCertificate(const crypto::Ed25519SecretKey& ca,
+                                              const CertificateRequest& request);
   Certificate(std::vector<uint8_t> blob, crypto::Ed25519PublicKey subject,
               crypto::Ed25519PublicKey ca)
       : blob_(std::move(blob)), subject_key_(subject), signature_key_(ca) {}
@@ -88,9 +90,11 @@ class Certificate {
   std::vector<Option> extensions_;
 };
 
-// Signs `request` with `ca` (fresh 32-byte random nonce). Errors: kInvalidArgument when
-// the window is empty (valid_before <= valid_after), a principal is empty, or the key id
-// or a principal contains a NUL byte.
+// Signs `request` with `ca` (fresh 32-byte random nonce). The result is the certificate
+// Parse would read from its blob (built from the request, not re-parsed). Errors:
+// kInvalidArgument when the type is neither user nor host, the window is empty
+// (valid_before <= valid_after), a principal is empty, an extension is empty or repeated,
+// or the key id, a principal or an extension contains a NUL byte.
 Result<Certificate> IssueCertificate(const crypto::Ed25519SecretKey& ca,
                                      const CertificateRequest& request);
 

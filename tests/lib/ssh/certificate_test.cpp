@@ -105,6 +105,40 @@ TEST_SUITE("SshCertificate") {
     CHECK(parsed->critical_options().empty());
   }
 
+  TEST_CASE("an issued certificate equals what Parse reads from its blob") {
+    auto ca = NewKey();
+    auto req = BasicRequest(NewKey().public_key());
+    req.type = CertType::kHost;
+    req.principals = {"b@example.com", "a@example.com"};
+    req.extensions = {"permit-pty", "no-touch-required", "permit-agent-forwarding"};
+    auto cert = IssueCertificate(ca, req);
+    REQUIRE(cert);
+    auto parsed = Certificate::Parse(cert->blob());
+    REQUIRE(parsed);
+    CHECK(cert->subject_key() == parsed->subject_key());
+    CHECK(cert->signature_key() == parsed->signature_key());
+    CHECK(cert->serial() == parsed->serial());
+    CHECK(cert->type() == parsed->type());
+    CHECK(cert->key_id() == parsed->key_id());
+    CHECK(cert->principals() == parsed->principals());
+    CHECK(cert->valid_after() == parsed->valid_after());
+    CHECK(cert->valid_before() == parsed->valid_before());
+    CHECK(cert->critical_options().empty());
+    REQUIRE(cert->extensions().size() == parsed->extensions().size());
+    for (size_t i = 0; i < cert->extensions().size(); ++i) {
+      CHECK(cert->extensions()[i].name == parsed->extensions()[i].name);
+      CHECK(cert->extensions()[i].data == parsed->extensions()[i].data);
+    }
+  }
+
+  TEST_CASE("an unknown certificate type is not issued") {
+    auto req = BasicRequest(NewKey().public_key());
+    req.type = static_cast<CertType>(3);
+    auto r = IssueCertificate(NewKey(), req);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == ErrorCode::kInvalidArgument);
+  }
+
   TEST_CASE("the text form round-trips") {
     auto ca = NewKey();
     auto cert = IssueCertificate(ca, BasicRequest(NewKey().public_key()));
