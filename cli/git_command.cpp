@@ -15,7 +15,10 @@
 #include "cli/child_process.h"
 #include "cli/cli11.h"
 #include "cli/cli_context.h"
+#include "cli/json_fields.h"
 #include "cli/output.h"
+#include "cli/run_env.h"
+#include "notme/paths.h"
 
 namespace notme::cli {
 namespace {
@@ -30,6 +33,8 @@ struct SetupOptions {
   bool local = false;
   std::string email;
   bool sign_commits = false;
+  std::string route;  // --route: send HTTPS git for the route's upstream through the proxy
+  bool unset = false;
 };
 
 // Where git configuration goes: --local writes the repository's, the default --global.
@@ -43,6 +48,16 @@ Result<void> Git(const std::vector<std::string>& args) {
     std::string joined;
     for (const auto& a : argv) joined += (joined.empty() ? "" : " ") + a;
     return Fail(ErrorCode::kIo, "`" + joined + "` failed (exit " + std::to_string(r.status) + ")");
+  }
+  return Ok();
+}
+
+// `git config --unset-all`: exit 5 means the key was not set, which is what we want.
+Result<void> GitUnsetAll(const std::string& scope, const std::string& key) {
+  NOTME_TRY(auto r, RunCapture({"git", "config", scope, "--unset-all", key}, kGitTimeout));
+  if (r.status != 0 && r.status != 5) {
+    return Fail(ErrorCode::kIo, "`git config " + scope + " --unset-all " + key + "` failed (exit " +
+                                    std::to_string(r.status) + ")");
   }
   return Ok();
 }
@@ -127,8 +142,115 @@ std::string MergeAllowedSigners(const std::string& existing, const std::string& 
   return out + line + "\n";
 }
 
+// What `git setup --route` writes, for one route.
+struct RouteGitConfig {
+  std::string proxy_url;  // http://<--proxy-listen>
+  std::string prefix;     // <proxy_url>/r/<route>/
+  std::string upstream;   // the route's upstream base, ending in "/"
+  std::string scope;      // the scope agents need for the route
+};
+
+// The loopback listener's URL from /v1/status, and the route's upstream from /v1/routes.
+Result<RouteGitConfig> LookUpRoute(CliContext& ctx, const std::string& name) {
+  NOTME_TRY(auto* client, ctx.Client());
+  NOTME_TRY(auto list, client->Call("GET", "/v1/routes"));
+  const nlohmann::json* route = nullptr;
+  if (auto it = list.find("routes"); it != list.end() && it->is_array()) {
+    for (const auto& r : *it) {
+      if (r.is_object() && Str(r, "name") == name) route = &r;
+    }
+  }
+  if (route == nullptr) {
+    return Fail(ErrorCode::kNotFound,
+                "no route named " + Printable(name) +
+                    " (`notme route list` shows them; add one with "
+                    "`notme route add " +
+                    Printable(name) + " --upstream https://HOST --secret S --basic-user USER`)");
+  }
+  NOTME_TRY(auto status, client->Call("GET", "/v1/status"));
+  auto url = status.find("proxy_url");
+  if (!status.is_object() || url == status.end() || !url->is_string() ||
+      !url->get<std::string>().starts_with("http://")) {
+    return Fail(ErrorCode::kUnavailable,
+                "notmed has no loopback proxy listener, and git cannot use a Unix socket: restart "
+                "it with `notmed --proxy-listen 127.0.0.1:PORT` (a systemd drop-in: "
+                "docs/packaging.md), then run this again");
+  }
+  RouteGitConfig out;
+  out.proxy_url = url->get<std::string>();
+  out.prefix = out.proxy_url + "/r/" + name + "/";
+  out.upstream = Str(*route, "upstream");
+  while (out.upstream.ends_with('/')) out.upstream.pop_back();
+  out.upstream += "/";
+  out.scope = Str(*route, "scope");
+  if (out.upstream == "/")
+    return Fail(ErrorCode::kMalformed, "notmed listed the route without an upstream");
+  return out;
+}
+
+// The keys, in the order written: the rewrite, then the helper list for the proxy URL
+// reset ("" drops helpers configured for every URL, so none of them stores the token)
+// followed by git-credential-notme, and useHttpPath so the helper sees /r/<route>/.
+std::vector<std::pair<std::string, std::string>> RouteSettings(const RouteGitConfig& c,
+                                                               const std::string& helper) {
+  return {{"url." + c.prefix + ".insteadOf", c.upstream},
+          {"credential." + c.proxy_url + ".helper", ""},
+          {"credential." + c.proxy_url + ".helper", helper},
+          {"credential." + c.proxy_url + ".useHttpPath", "true"}};
+}
+
+int RunSetupRoute(CliContext& ctx, const SetupOptions& o) {
+  if (!o.email.empty() || o.sign_commits) {
+    return ctx.Usage("git setup",
+                     "--route configures the proxy only; run --email/--sign-commits separately");
+  }
+  if (!IsValidAgentName(o.route)) return ctx.Usage("git setup", "invalid route name");
+  auto route = LookUpRoute(ctx, o.route);
+  if (!route) return ctx.Fail(route.error());
+  const std::string scope = GitScope(o);
+  std::string program = FindHelperProgram("git-credential-notme");
+  if (program.empty() && !o.unset) {
+    return ctx.Fail(
+        Error(ErrorCode::kNotFound, "git-credential-notme not found next to notme or on PATH"));
+  }
+  auto settings = RouteSettings(*route, ShellQuote(program));
+  // Clearing every key first makes this idempotent and lets --route re-point a changed upstream.
+  for (const auto& [key, value] : settings) {
+    if (auto r = GitUnsetAll(scope, key); !r) return ctx.Fail(r.error());
+  }
+  if (!o.unset) {
+    for (const auto& [key, value] : settings) {
+      if (auto r = Git({"config", scope, "--add", key, value}); !r) return ctx.Fail(r.error());
+    }
+  }
+  if (ctx.json) {
+    nlohmann::json j = {{"route", o.route},
+                        {"scope", scope.substr(2)},
+                        {"proxy_url", route->proxy_url},
+                        {"upstream", route->upstream},
+                        {"unset", o.unset}};
+    j["git_config"] = nlohmann::json::array();
+    for (const auto& [key, value] : settings)
+      j["git_config"].push_back({{"key", key}, {"value", value}});
+    return ctx.PrintJson(j);
+  }
+  if (o.unset) {
+    std::cout << "git " << scope.substr(2) << " config no longer sends " << route->upstream
+              << " through notme's proxy.\n";
+    return 0;
+  }
+  std::cout << "git " << scope.substr(2) << " config now sends " << route->upstream << " through "
+            << route->prefix << ":\n";
+  for (const auto& [key, value] : settings) std::cout << "  " << key << " = " << value << "\n";
+  std::cout << "Agents with scope " << route->scope << " can now clone, fetch and push, e.g.\n"
+            << "  notme run --agent NAME -- git clone " << route->upstream << "OWNER/REPO.git\n";
+  return 0;
+}
+
 int RunSetup(CliContext& ctx, const SetupOptions& o) {
   if (o.global && o.local) return ctx.Usage("git setup", "--global and --local exclude each other");
+  if (!o.route.empty()) return RunSetupRoute(ctx, o);
+  if (o.unset) return ctx.Usage("git setup", "--unset goes with --route NAME");
   const std::string scope = GitScope(o);
   std::string email = o.email.empty() ? GitGet(scope, "user.email") : o.email;
   if (email.empty()) email = GitGet("--global", "user.email");
@@ -214,7 +336,9 @@ int RunAllowedSigners(CliContext& ctx, const std::string& email_flag) {
 }  // namespace
 
 void RegisterGitCommands(CLI::App& app, CliContext& ctx) {
-  auto* git = app.add_subcommand("git", "Sign git commits as agents with short-lived SSH certificates");
+  auto* git = app.add_subcommand(
+      "git",
+      "Sign git commits as agents with short-lived SSH certificates; push through the proxy");
   git->require_subcommand(1);
 
   auto opts = std::make_shared<SetupOptions>();
@@ -225,14 +349,23 @@ void RegisterGitCommands(CLI::App& app, CliContext& ctx) {
   setup->add_option("--email", opts->email,
                     "The principal certificates name (default: git's user.email)");
   setup->add_flag("--sign-commits", opts->sign_commits, "Also set commit.gpgsign=true");
+  setup->add_option("--route", opts->route,
+                    "Instead: send HTTPS git for this route's upstream through notme's proxy");
+  setup->add_flag("--unset", opts->unset, "With --route: remove what --route wrote");
   AddJsonFlag(setup, ctx);
   setup->footer(
       "Writes ~/.config/notme/allowed_signers with\n"
       "  EMAIL cert-authority,namespaces=\"git\" ssh-ed25519 AAAA... notme-ca\n"
       "and sets gpg.format=ssh, gpg.ssh.program, user.signingkey and\n"
-      "gpg.ssh.allowedSignersFile. Examples:\n"
+      "gpg.ssh.allowedSignersFile.\n"
+      "With --route NAME it instead sets url.<proxy>/r/NAME/.insteadOf <upstream>/ and, for\n"
+      "<proxy> (notmed --proxy-listen), credential.helper=git-credential-notme and\n"
+      "credential.useHttpPath=true, so agents' clone/fetch/push use short-lived tokens.\n"
+      "Examples:\n"
       "  notme git setup --email me@example.com --sign-commits\n"
-      "  notme git setup --local\n");
+      "  notme git setup --local\n"
+      "  notme git setup --route github\n"
+      "  notme git setup --route github --unset\n");
   setup->callback([&ctx, opts] { ctx.exit_code = RunSetup(ctx, *opts); });
 
   auto email = std::make_shared<std::string>();

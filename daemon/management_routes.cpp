@@ -82,7 +82,11 @@ void HandleStatus(DaemonContext& ctx, httplib::Response& res) {
             {"live_tokens", ctx.revocations.LiveCount()},
             {"require_dpop_nonce", ctx.options.require_dpop_nonce},
             {"runtime_dir", ctx.options.paths.runtime_dir.string()},
-            {"control_socket", ctx.options.paths.control_socket.string()}});
+            {"control_socket", ctx.options.paths.control_socket.string()},
+            // The loopback listener's base URL (`notme git setup --route` points git at it).
+            {"proxy_url", ctx.options.proxy_listen
+                              ? nlohmann::json("http://" + *ctx.options.proxy_listen)
+                              : nlohmann::json(nullptr)}});
 }
 
 void HandleListAgents(DaemonContext& ctx, httplib::Response& res) {
