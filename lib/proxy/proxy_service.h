@@ -74,6 +74,9 @@ class ProxyService {
 
   // Closes every idle upstream connection (after a route reload).
   void CloseIdleConnections() const;
+  // Idle upstream connections now in the pool. A connection goes back there when its
+  // exchange has finished, which may be just after the caller received the whole answer.
+  size_t idle_upstream_connections() const { return pool_->idle(); }
 
   // Serves one request. `body` is the server's ContentReader for methods that carry one,
   // or nullptr (then `req.body`, if any, is forwarded). Always sets a response.

@@ -174,6 +174,15 @@ struct Fixture {
     c.set_read_timeout(std::chrono::seconds(10));
     return c;
   }
+  // The exchange returns its connection to the pool just after the caller got the answer;
+  // wait for that before the next request so that reuse is deterministic.
+  bool WaitIdle(size_t n) {
+    for (int i = 0; i < 500; ++i) {
+      if (service->idle_upstream_connections() == n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
   std::vector<ProxyAuditRecord> Audit() {
     // The audit of a streamed response is written after the body; give it a moment.
     for (int i = 0; i < 100; ++i) {
@@ -314,6 +323,7 @@ TEST_SUITE("ProxyService") {
     REQUIRE(first);
     REQUIRE(first->status == 200);
     for (int i = 0; i < 3; ++i) {
+      REQUIRE(f.WaitIdle(1));
       auto again = c.Get("/r/api/port");
       REQUIRE(again);
       CHECK(again->body == first->body);
@@ -325,8 +335,11 @@ TEST_SUITE("ProxyService") {
     f.AddRoute("api2", "http://127.0.0.1:" + std::to_string(f.up_port) + "/api", true, {}, {});
     auto c = f.Client();
     auto a = c.Get("/r/api/port");
+    REQUIRE(f.WaitIdle(1));
     auto b = c.Get("/r/api2/port");
+    REQUIRE(f.WaitIdle(2));
     auto a2 = c.Get("/r/api/port");
+    REQUIRE(f.WaitIdle(2));
     auto b2 = c.Get("/r/api2/port");
     REQUIRE((a && b && a2 && b2));
     CHECK(a->body != b->body);
@@ -338,6 +351,7 @@ TEST_SUITE("ProxyService") {
     Fixture f;
     auto c = f.Client();
     auto closing = c.Get("/r/api/port?close=1");
+    REQUIRE(f.WaitIdle(0));
     auto next = c.Get("/r/api/port");
     REQUIRE((closing && next));
     CHECK(closing->status == 200);
@@ -350,8 +364,10 @@ TEST_SUITE("ProxyService") {
     auto c = f.Client();
     auto before = c.Get("/r/api/port");
     REQUIRE(before);
+    REQUIRE(f.WaitIdle(1));
     auto broken = c.Get("/r/api/broken");
     CHECK_FALSE((broken && broken->status == 200 && broken->body.size() == 1000));
+    REQUIRE(f.WaitIdle(0));
     auto c2 = f.Client();
     auto after = c2.Get("/r/api/port");
     REQUIRE(after);
@@ -371,6 +387,7 @@ TEST_SUITE("ProxyService") {
     auto c = f.Client();
     auto first = c.Get("/r/api/port");
     REQUIRE(first);
+    REQUIRE(f.WaitIdle(1));
     REQUIRE(f.store->Remove("api").has_value());
     f.AddRoute("api", "http://127.0.0.1:" + std::to_string(other_port) + "/api", true, {}, {});
     auto second = c.Get("/r/api/port");
