@@ -148,6 +148,9 @@ Result<SignOutcome> SignThroughDaemon(const SignInvocation& invocation, std::str
   NOTME_TRY(auto socket_path, client::ResolveClientSocket(env, ::getuid()));
   NOTME_TRY_VOID(client::CheckSocket(socket_path, ::getuid()));
   UnixHttpConnection conn(socket_path.string());
+  // notmed's accept, peer check and hand-off to a worker overlap with the key generation
+  // and proof below.
+  NOTME_TRY_VOID(conn.Open());
 
   const std::string body = nlohmann::json({{"namespace", invocation.ns},
                                            {"data", ssh::Base64Encode(ssh::AsBytes(data))}})

@@ -115,6 +115,7 @@ UnixHttpConnection::~UnixHttpConnection() { Close(); }
 void UnixHttpConnection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  answered_ = false;
 }
 
 Result<void> UnixHttpConnection::Connect() {
@@ -140,10 +141,17 @@ Result<void> UnixHttpConnection::Connect() {
   return Ok();
 }
 
+Result<void> UnixHttpConnection::Open() {
+  if (fd_ >= 0) return Ok();
+  return Connect();
+}
+
 Result<HttpAnswer> UnixHttpConnection::RequestOnce(const std::string& req, bool* retry) {
   *retry = false;
-  const bool reused = fd_ >= 0;
-  if (!reused) NOTME_TRY_VOID(Connect());
+  // Only a connection that has already carried an answer may have been closed by the
+  // server's keep-alive timeout; that one case is retried on a new connection.
+  const bool reused = fd_ >= 0 && answered_;
+  if (fd_ < 0) NOTME_TRY_VOID(Connect());
   size_t off = 0;
   while (off < req.size()) {
     ssize_t n = ::send(fd_, req.data() + off, req.size() - off, MSG_NOSIGNAL);
@@ -188,6 +196,7 @@ Result<HttpAnswer> UnixHttpConnection::RequestOnce(const std::string& req, bool*
     // open for the next request.
     if (AnswerComplete(raw)) break;
   }
+  answered_ = fd_ >= 0;
   return ParseHttpAnswer(raw);
 }
 

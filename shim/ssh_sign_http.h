@@ -38,6 +38,11 @@ class UnixHttpConnection {
   UnixHttpConnection(const UnixHttpConnection&) = delete;
   UnixHttpConnection& operator=(const UnixHttpConnection&) = delete;
 
+  // Connects now if not connected yet, so that notmed accepts and hands the connection
+  // to a worker while the caller prepares its first request (Request connects lazily
+  // otherwise). Errors: kDaemonUnreachable, kIo, kConfig (path too long).
+  Result<void> Open();
+
   // Errors: kDaemonUnreachable (no socket / refused), kTimeout, kIo, kMalformed
   // (unparsable answer), kTooLarge (answer over 1 MiB).
   Result<HttpAnswer> Request(std::string_view method, std::string_view path,
@@ -51,6 +56,7 @@ class UnixHttpConnection {
   std::string socket_;
   std::chrono::milliseconds timeout_;
   int fd_ = -1;
+  bool answered_ = false;  // an answer has been read on fd_
 };
 
 // Parses a complete response (status line, headers, Content-Length body). Exposed for
