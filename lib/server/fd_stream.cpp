@@ -93,6 +93,30 @@ ssize_t FdStream::read(char* ptr, size_t size) {
 }
 
 ssize_t FdStream::write(const char* ptr, size_t size) {
+  if (hold_next_) {
+    hold_next_ = false;
+    held_.assign(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  if (!held_.empty()) {
+    // One send for the kept head and this body: the client wakes once, not twice.
+    held_.append(ptr, size);
+    const bool ok = SendAll(held_.data(), held_.size());
+    held_.clear();
+    return ok ? static_cast<ssize_t>(size) : -1;
+  }
+  return SendAll(ptr, size) ? static_cast<ssize_t>(size) : -1;
+}
+
+bool FdStream::Flush() {
+  hold_next_ = false;
+  if (held_.empty()) return true;
+  const bool ok = SendAll(held_.data(), held_.size());
+  held_.clear();
+  return ok;
+}
+
+bool FdStream::SendAll(const char* ptr, size_t size) {
   size_t done = 0;
   while (done < size) {
     // Try first and wait only when the socket buffer is full: a response almost always
@@ -103,11 +127,11 @@ ssize_t FdStream::write(const char* ptr, size_t size) {
       if ((errno == EAGAIN || errno == EWOULDBLOCK) && Poll(POLLOUT, limits_.io_timeout)) {
         continue;
       }
-      return -1;
+      return false;
     }
     done += static_cast<size_t>(n);
   }
-  return static_cast<ssize_t>(done);
+  return true;
 }
 
 void FdStream::get_remote_ip_and_port(std::string& ip, int& port) const {

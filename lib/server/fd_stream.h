@@ -35,6 +35,11 @@ class FdStream final : public httplib::Stream {
   void ExtendBudget(size_t body_budget);
   // True when the budget or deadline cut the last read short (answer 413/408 and close).
   bool limit_hit() const { return limit_hit_; }
+  // The next write() is kept (and reported written) and goes out with the write after
+  // it in one send(2): a response's head and its body. Flush() sends a kept write alone.
+  void HoldNextWrite() { hold_next_ = true; }
+  // Sends a kept write, if any. False when the connection failed.
+  bool Flush();
   // Waits up to `timeout` for the next request to start and buffers the bytes that have
   // arrived (one recv); false on timeout, EOF or error.
   bool WaitForRequest(std::chrono::milliseconds timeout);
@@ -49,6 +54,7 @@ class FdStream final : public httplib::Stream {
 
  private:
   bool Poll(short events, std::chrono::milliseconds timeout) const;
+  bool SendAll(const char* ptr, size_t size);
   std::chrono::milliseconds ReadWait() const;
 
   int fd_;
@@ -59,6 +65,8 @@ class FdStream final : public httplib::Stream {
   std::array<char, 4096> buf_{};
   size_t buf_pos_ = 0;
   size_t buf_len_ = 0;
+  bool hold_next_ = false;
+  std::string held_;
 };
 
 }  // namespace notme::server

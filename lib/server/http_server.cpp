@@ -18,6 +18,11 @@ namespace {
 
 thread_local bool t_inline_overflow = false;
 thread_local bool t_close_after_response = false;
+thread_local FdStream* t_stream = nullptr;  // the connection being served on this thread
+
+// Responses up to this size have their head kept back and sent with the body in one
+// send(2); streamed responses (content providers) and larger bodies go out as before.
+constexpr size_t kCoalesceMaxBody = 16 * 1024;
 
 // httplib owns the TaskQueue it asks for; this one forwards to the shared pool. When the
 // pool is full the task runs inline on the accept thread, flagged so that
@@ -57,6 +62,13 @@ UnixHttpServer::UnixHttpServer(SocketIdentity identity, uid_t expected_uid, Work
       [this](const httplib::Request& req, httplib::Response& res) {
         return BuiltinPreRouting(req, res);
       });
+  // httplib calls this just before it writes the response head.
+  set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (t_stream != nullptr && req.method != "HEAD" && !res.content_provider_ &&
+        !res.body.empty() && res.body.size() <= kCoalesceMaxBody) {
+      t_stream->HoldNextWrite();
+    }
+  });
   set_error_handler(HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return HandlerResponse::Unhandled;
     SetErrorForStatus(res, res.status);
@@ -207,6 +219,7 @@ void UnixHttpServer::ServeConnection(int fd, const PeerInfo& peer) {
   ConnectionContext ctx{identity_, peer};
   ConnectionScope scope(&ctx);
   FdStream strm(fd, FdStream::Limits{limits_.io_timeout, limits_.request_timeout});
+  t_stream = &strm;
   for (size_t n = 0; n < limits_.keep_alive_max_requests; ++n) {
     const auto wait = n == 0 ? limits_.io_timeout : limits_.keep_alive_timeout;
     if (!strm.WaitForRequest(wait)) break;
@@ -228,8 +241,10 @@ void UnixHttpServer::ServeConnection(int fd, const PeerInfo& peer) {
       spdlog::error("{}: request processing failed: {}", identity_.Describe(), e.what());
       ok = false;
     }
+    if (!strm.Flush()) ok = false;
     if (!ok || last || connection_closed || t_close_after_response || strm.limit_hit()) break;
   }
+  t_stream = nullptr;
 }
 
 }  // namespace notme::server

@@ -16,8 +16,12 @@
 // limit → 413, `Transfer-Encoding` outside streaming routes → 411, both closing the
 // connection; httplib's own error statuses get an RFC 6749-shaped JSON body.
 //
+// A response with a body of at most 16 KiB (not streamed) leaves in one send(2), head and
+// body together.
+//
 // Register routes with the inherited Get/Post/Put/Delete before Start(). Use
-// AddPreRoutingHook instead of set_pre_routing_handler (reserved). Start/Stop from one
+// AddPreRoutingHook instead of set_pre_routing_handler; set_post_routing_handler is
+// reserved too. Start/Stop from one
 // thread; handlers run concurrently on pool threads.
 
 #include <sys/types.h>
@@ -89,6 +93,7 @@ class UnixHttpServer : public httplib::Server {
   using httplib::Server::bind_to_port;
   using httplib::Server::listen;
   using httplib::Server::listen_after_bind;
+  using httplib::Server::set_post_routing_handler;
   using httplib::Server::set_pre_routing_handler;
 
   bool process_and_close_socket(socket_t sock) override;
