@@ -210,7 +210,7 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
     // A pooled connection was made to an address checked under this same route key; only
     // a new connection needs a (checked) resolution.
     p.connection.pool = pool_.get();
-    p.connection.pool_key = UpstreamPoolKey(*route);
+    p.connection.pool_key = UpstreamPoolKey(*route, caller.principal);
     p.connection.client = pool_->Take(p.connection.pool_key);
     p.connection.reused = p.connection.client != nullptr;
     if (!p.connection.reused) {

@@ -88,6 +88,9 @@ class LargeReadStream final : public httplib::Stream {
     return n;
   }
 
+  // True when the upstream sent more than the answer (bytes no request asked for).
+  bool has_leftover() const { return pos_ < len_; }
+
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     ip.clear();
     port = 0;
@@ -116,11 +119,29 @@ class LargeReadStream final : public httplib::Stream {
   size_t len_ = 0;
 };
 
+// Whether a connection may go back to the pool after a clean exchange: still open, and
+// nothing more to read — bytes the upstream sent beyond its answer would otherwise be
+// taken as the answer to the next request (response desynchronisation).
+class ReuseCheck {
+ public:
+  virtual ~ReuseCheck() = default;
+  virtual bool ReusableNow() const = 0;
+};
+
+bool SocketQuiet(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
 // A plain-HTTP client reading through LargeReadStream (TLS clients keep httplib's
 // SSLSocketStream: OpenSSL reads whole records).
-class PlainUpstreamClient final : public httplib::ClientImpl {
+class PlainUpstreamClient final : public httplib::ClientImpl, public ReuseCheck {
  public:
   using httplib::ClientImpl::ClientImpl;
+  // Called by the exchange's own thread after send() returned: no concurrent use.
+  bool ReusableNow() const override {
+    return socket_.is_open() && !leftover_ && SocketQuiet(socket_.sock);
+  }
 
  private:
   bool process_socket(const Socket& socket,
@@ -128,7 +149,20 @@ class PlainUpstreamClient final : public httplib::ClientImpl {
     auto ms = [](time_t sec, time_t usec) { return static_cast<int>(sec * 1000 + usec / 1000); };
     LargeReadStream strm(socket.sock, ms(read_timeout_sec_, read_timeout_usec_),
                          ms(write_timeout_sec_, write_timeout_usec_));
-    return callback(strm);
+    bool ok = callback(strm);
+    leftover_ = strm.has_leftover();
+    return ok;
+  }
+
+  bool leftover_ = false;
+};
+
+class TlsUpstreamClient final : public httplib::SSLClient, public ReuseCheck {
+ public:
+  using httplib::SSLClient::SSLClient;
+  bool ReusableNow() const override {
+    return socket_.is_open() && socket_.ssl != nullptr && SSL_pending(socket_.ssl) == 0 &&
+           SocketQuiet(socket_.sock);
   }
 };
 
@@ -140,7 +174,7 @@ std::unique_ptr<httplib::ClientImpl> MakeUpstreamClient(const UpstreamUrl& url,
                                                         const ForwarderOptions& options) {
   std::unique_ptr<httplib::ClientImpl> cli;
   if (url.scheme == "https") {
-    auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port);
+    auto ssl = std::make_unique<TlsUpstreamClient>(url.host, url.port);
     ssl->enable_server_certificate_verification(true);
     if (!ca_file.empty()) ssl->set_ca_cert_path(ca_file);
     cli = std::move(ssl);
@@ -319,8 +353,10 @@ void UpstreamExchange::Run(ExchangeConnection connection, const UpstreamUrl& url
     PublishHead(make_head(res));
     response_pipe_.Finish();
     // httplib closed the socket if the upstream said "Connection: close" (or spoke
-    // HTTP/1.0); only a still-open HTTP/1.1 connection goes back.
-    if (connection.pool != nullptr && cli->is_socket_open() != 0 && res.version == "HTTP/1.1" &&
+    // HTTP/1.0); only a still-open, quiet HTTP/1.1 connection goes back.
+    const auto* check = dynamic_cast<const ReuseCheck*>(cli.get());
+    if (connection.pool != nullptr && check != nullptr && check->ReusableNow() &&
+        res.version == "HTTP/1.1" &&
         res.get_header_value("Connection").find("close") == std::string::npos) {
       connection.pool->Put(connection.pool_key, std::move(cli));
     }

@@ -4,10 +4,11 @@
 
 namespace notme::proxy {
 
-std::string UpstreamPoolKey(const Route& route) {
-  // '\n' cannot occur in any of the parts (route validation refuses control characters).
+std::string UpstreamPoolKey(const Route& route, const std::string& principal) {
+  // '\n' cannot occur in any of the parts (route and agent validation refuse control
+  // characters), and the principal comes last.
   return route.name + '\n' + route.upstream.ToString() + '\n' + route.ca_file + '\n' +
-         (route.allow_loopback ? "loopback" : "public");
+         (route.allow_loopback ? "loopback" : "public") + '\n' + principal;
 }
 
 std::unique_ptr<httplib::ClientImpl> UpstreamPool::Take(const std::string& key) {

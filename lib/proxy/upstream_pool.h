@@ -4,8 +4,9 @@
 // and the CA store load every time.
 //
 // An entry is one httplib client whose socket is open after a complete exchange. Entries
-// are filed under a key naming the route AND everything that decided where and how the
-// client connects (UpstreamPoolKey): a connection is never shared across routes, and a
+// are filed under a key naming the route, the caller AND everything that decided where and
+// how the client connects (UpstreamPoolKey): a connection is never shared across routes or
+// callers, and a
 // route changed by `route add`/`rm` or a SIGHUP reload never gets the old route's
 // connections. The caller returns a client only after an exchange that ended cleanly with
 // a keep-alive answer; on any error, or when the upstream asked to close, the client is
@@ -33,8 +34,10 @@
 
 namespace notme::proxy {
 
-// Route name, upstream URL, CA file and address policy, joined unambiguously.
-std::string UpstreamPoolKey(const Route& route);
+// Route name, upstream URL, CA file, address policy and the caller (`principal`), joined
+// unambiguously. Keying by caller too means that even an upstream desynchronising its
+// answers could not hand one agent's answer to another.
+std::string UpstreamPoolKey(const Route& route, const std::string& principal);
 
 class UpstreamPool {
  public:

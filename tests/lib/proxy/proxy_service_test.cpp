@@ -4,7 +4,13 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -374,6 +380,48 @@ TEST_SUITE("ProxyService") {
     CHECK(after->status == 200);
     // The broken exchange took the pooled connection and must have dropped it.
     CHECK(after->body != before->body);
+  }
+
+  TEST_CASE("an upstream sending bytes beyond its answer does not get the connection reused") {
+    Fixture f;
+    // A raw upstream: the first connection answers "ok" followed by a second, unasked-for
+    // answer; a second connection answers "fresh".
+    int lfd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(lfd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(lfd, 4) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    std::thread raw([lfd] {
+      const char* answers[] = {
+          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+          "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ninject",
+          "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"};
+      std::vector<int> conns;
+      for (const char* answer : answers) {
+        int c = ::accept(lfd, nullptr, nullptr);
+        if (c < 0) break;
+        conns.push_back(c);
+        char buf[4096];
+        (void)::recv(c, buf, sizeof buf, 0);
+        (void)::send(c, answer, std::strlen(answer), MSG_NOSIGNAL);
+      }
+      for (int c : conns) ::close(c);
+    });
+    f.AddRoute("raw", "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), true, {}, {});
+    auto c = f.Client();
+    auto first = c.Get("/r/raw/x");
+    REQUIRE(first);
+    CHECK(first->body == "ok");
+    REQUIRE(f.WaitIdle(0));
+    auto second = c.Get("/r/raw/x");
+    REQUIRE(second);
+    CHECK(second->body == "fresh");
+    raw.join();
+    ::close(lfd);
   }
 
   TEST_CASE("a route re-added with another upstream does not get the old connections") {

@@ -58,7 +58,7 @@ TEST_SUITE("UpstreamPool") {
     CHECK(pool.Take("a") == nullptr);
   }
 
-  TEST_CASE("the key separates routes, upstreams, CA files and address policies") {
+  TEST_CASE("the key separates routes, upstreams, CA files, address policies and callers") {
     Route a = MakeRoute("a", "http://127.0.0.1:8080");
     Route b = MakeRoute("b", "http://127.0.0.1:8080");
     Route a_port = MakeRoute("a", "http://127.0.0.1:8081");
@@ -66,11 +66,13 @@ TEST_SUITE("UpstreamPool") {
     a_ca.ca_file = "/etc/ca.pem";
     Route a_public = a;
     a_public.allow_loopback = false;
-    CHECK(UpstreamPoolKey(a) == UpstreamPoolKey(MakeRoute("a", "http://127.0.0.1:8080")));
-    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(b));
-    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(a_port));
-    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(a_ca));
-    CHECK(UpstreamPoolKey(a) != UpstreamPoolKey(a_public));
+    CHECK(UpstreamPoolKey(a, "bot") == UpstreamPoolKey(MakeRoute("a", "http://127.0.0.1:8080"), "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(b, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_port, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_ca, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_public, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a, "other"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a, "human"));
   }
 }
 
