@@ -1,12 +1,11 @@
 #include "cli/mcp_command.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <httplib.h>
 
 #include <atomic>
 #include <cerrno>
@@ -43,6 +42,25 @@ void OnSignal(int sig) {
   if (g_main_busy.load()) ::_exit(128 + sig);  // nothing to tidy: no session yet, or mid-202
   char c = 1;
   (void)!::write(g_signal_pipe[1], &c, 1);
+}
+
+Error TransportError(const std::filesystem::path& socket, httplib::Error err) {
+  switch (err) {
+    case httplib::Error::Connection:
+    case httplib::Error::ConnectionTimeout:
+      return Error(ErrorCode::kDaemonUnreachable,
+                   "notmed is not answering on " + socket.string() + " (is it running?)");
+    case httplib::Error::Read:
+      return Error(ErrorCode::kTimeout, "the connection to notmed broke or timed out");
+    case httplib::Error::Write:
+      return Error(ErrorCode::kIo,
+                   "notmed closed the connection before reading the request "
+                   "(a refusal; `notme audit` shows why)");
+    case httplib::Error::Canceled:
+      return Error(ErrorCode::kIo, "the exchange was cancelled");
+    default:
+      return Error(ErrorCode::kIo, "talking to notmed: " + httplib::to_string(err));
+  }
 }
 
 struct McpOptions {
@@ -109,14 +127,22 @@ struct HttpRequest {
   bool capture_session = false;  // an initialize request: keep the Mcp-Session-Id
 };
 
+// One `notme mcp` process: the main thread reads stdin and sends notifications and
+// initialize itself; other requests run on worker threads (at most kMaxInFlight), the GET
+// stream on one more. Members are thread-safe (McpSession, StdoutWriter, InFlight lock
+// themselves; the rest is const or guarded by mu_).
 class Relay {
  public:
   Relay(std::filesystem::path socket, std::string route, std::string target)
       : socket_(std::move(socket)), route_(std::move(route)), target_(std::move(target)) {}
 
+  // Serves until EOF on stdin or SIGTERM/SIGINT/SIGHUP, then ends the session. Returns
+  // the exit status (0; 1 when it cannot start).
   int Run();
 
  private:
+  // Reads and handles stdin lines until EOF (false) or a signal (true).
+  bool ReadStdin();
   void HandleLine(std::string_view line);
   void Post(const ClientMessage& message);
   std::optional<Error> Exchange(const HttpRequest& request, ResponseRelay& relay,
@@ -136,8 +162,8 @@ class Relay {
   const std::string target_;
   McpSession session_;
   StdoutWriter out_;
-  InFlight requests_;   // POSTs: cut short only by a signal
-  InFlight listener_;   // the GET stream: cut short at any shutdown
+  InFlight requests_;  // POSTs: cut short only by a signal
+  InFlight listener_;  // the GET stream: cut short at any shutdown
   std::atomic<bool> stopping_{false};
 
   Mutex mu_;
@@ -165,6 +191,7 @@ std::optional<Error> Relay::Exchange(const HttpRequest& request, ResponseRelay& 
   for (const auto& [k, v] : request.headers) req.headers.emplace(k, v);
   std::optional<Error> session_error;
   req.response_handler = [&](const httplib::Response& r) {
+    relay.Head(r.status, r.get_header_value("Content-Type"));
     if (request.capture_session && r.status >= 200 && r.status <= 299 &&
         r.has_header("Mcp-Session-Id")) {
       if (auto set = session_.SetSessionId(r.get_header_value("Mcp-Session-Id")); !set) {
@@ -172,7 +199,6 @@ std::optional<Error> Relay::Exchange(const HttpRequest& request, ResponseRelay& 
         return false;
       }
     }
-    relay.Head(r.status, r.get_header_value("Content-Type"));
     return true;
   };
   req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
@@ -194,21 +220,7 @@ std::optional<Error> Relay::Exchange(const HttpRequest& request, ResponseRelay& 
   registry->Remove(&http);
   if (session_error) return session_error;
   if (ok) return std::nullopt;
-  switch (err) {
-    case httplib::Error::Connection:
-    case httplib::Error::ConnectionTimeout:
-      return Error(ErrorCode::kDaemonUnreachable,
-                   "notmed is not answering on " + socket_.string() + " (is it running?)");
-    case httplib::Error::Read:
-      return Error(ErrorCode::kTimeout, "the connection to notmed broke or timed out");
-    case httplib::Error::Write:
-      return Error(ErrorCode::kIo, "notmed closed the connection before reading the request "
-                                   "(a refusal; `notme audit` shows why)");
-    case httplib::Error::Canceled:
-      return Error(ErrorCode::kIo, "the exchange was cancelled");
-    default:
-      return Error(ErrorCode::kIo, "talking to notmed: " + httplib::to_string(err));
-  }
+  return TransportError(socket_, err);
 }
 
 void Relay::Post(const ClientMessage& message) {
@@ -298,7 +310,8 @@ void Relay::Listen() {
     if (relay.status() != 200) {
       ++failures;
       if (failures == kListenerMaxFailures) {
-        Note("server-sent messages unavailable: " + problem.value_or("HTTP " + std::to_string(relay.status())));
+        Note("server-sent messages unavailable: " +
+             problem.value_or("HTTP " + std::to_string(relay.status())));
       }
     } else {
       failures = 0;
@@ -338,7 +351,8 @@ void Relay::HandleLine(std::string_view line) {
     return;
   }
   bool initialized_notification = false;
-  if (message->json.is_object() && message->json.value("method", "") == "notifications/initialized") {
+  if (message->json.is_object() &&
+      message->json.value("method", "") == "notifications/initialized") {
     initialized_notification = true;
   }
   // Notifications and responses are answered 202 at once: sending them in order keeps
@@ -355,17 +369,7 @@ void Relay::HandleLine(std::string_view line) {
   Spawn(std::move(*message));
 }
 
-int Relay::Run() {
-  std::signal(SIGPIPE, SIG_IGN);
-  if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-    Note("cannot create a pipe");
-    return 1;
-  }
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
-
+bool Relay::ReadStdin() {
   std::string buffer;
   bool discarding = false;  // inside a line that was too long
   bool signalled = false;
@@ -400,7 +404,21 @@ int Relay::Run() {
     }
   }
   if (!signalled && !discarding && !buffer.empty()) HandleLine(buffer);
+  return signalled;
+}
 
+int Relay::Run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    Note("cannot create a pipe");
+    return 1;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+
+  const bool signalled = ReadStdin();
   stopping_ = true;
   {
     MutexLock lock(&mu_);
@@ -420,8 +438,10 @@ int Relay::Run() {
 }
 
 int RunMcp(CliContext& ctx, const McpOptions& o) {
-  if (!IsValidAgentName(o.route)) return ctx.Usage("mcp", "invalid route name '" + Printable(o.route) + "'");
-  if (!o.path.empty() && (o.path.front() != '/' || o.path.find_first_of("?# \t\r\n") != std::string::npos)) {
+  if (!IsValidAgentName(o.route))
+    return ctx.Usage("mcp", "invalid route name '" + Printable(o.route) + "'");
+  if (!o.path.empty() &&
+      (o.path.front() != '/' || o.path.find_first_of("?# \t\r\n") != std::string::npos)) {
     return ctx.Usage("mcp", "--path must start with '/' and contain no '?', '#' or spaces");
   }
   auto socket = ctx.Socket();
@@ -437,7 +457,8 @@ void RegisterMcpCommands(CLI::App& app, CliContext& ctx) {
   auto* mcp = app.add_subcommand(
       "mcp", "Serve MCP on stdio, relayed to a route's Streamable HTTP MCP endpoint");
   mcp->add_option("ROUTE", o->route, "The route whose upstream is the MCP endpoint")->required();
-  mcp->add_option("--path", o->path, "Path of the MCP endpoint below the route (default: the route's base)");
+  mcp->add_option("--path", o->path,
+                  "Path of the MCP endpoint below the route (default: the route's base)");
   mcp->footer(
       "Reads JSON-RPC from stdin, one message per line, and writes the answers to stdout.\n"
       "notmed injects the route's secret; the MCP client never sees it (docs/mcp.md).\n"

@@ -47,13 +47,15 @@ std::string StringField(const nlohmann::json& j, const char* name) {
 
 // One JSON-RPC 2.0 message from the client (§4 request/notification, §5 response).
 Result<void> CheckMessage(const nlohmann::json& m, ClientMessage& out) {
-  if (!m.is_object()) return Fail(ErrorCode::kInvalidRequest, "a JSON-RPC message must be an object");
+  if (!m.is_object())
+    return Fail(ErrorCode::kInvalidRequest, "a JSON-RPC message must be an object");
   if (StringField(m, "jsonrpc") != "2.0") {
     return Fail(ErrorCode::kInvalidRequest, "\"jsonrpc\" must be \"2.0\"");
   }
   auto id = m.find("id");
   if (auto method = m.find("method"); method != m.end()) {
-    if (!method->is_string()) return Fail(ErrorCode::kInvalidRequest, "\"method\" must be a string");
+    if (!method->is_string())
+      return Fail(ErrorCode::kInvalidRequest, "\"method\" must be a string");
     if (m.contains("result") || m.contains("error")) {
       return Fail(ErrorCode::kInvalidRequest, "a request cannot carry \"result\" or \"error\"");
     }
@@ -292,13 +294,14 @@ std::optional<std::string> ResponseRelay::Finish(const std::optional<Error>& tra
   const bool failed = transport_error.has_value() || broken_ || mode_ == Mode::kError ||
                       mode_ == Mode::kNone || !pending_.empty();
   if (!failed && malformed_events_ == 0) return std::nullopt;
-  std::string message = failed ? Failure(transport_error)
-                               : "skipped " + std::to_string(malformed_events_) +
-                                     " event(s) that were not JSON-RPC";
+  std::string message =
+      failed ? Failure(transport_error)
+             : "skipped " + std::to_string(malformed_events_) + " event(s) that were not JSON-RPC";
   if (status_ == 404 && session_ != nullptr && message.find("session ended") != std::string::npos) {
     session_->Reset();
   }
-  for (const auto& id : pending_) sink_(ToLine(JsonRpcError(id, kRelayError, message, ErrorData())));
+  for (const auto& id : pending_)
+    sink_(ToLine(JsonRpcError(id, kRelayError, message, ErrorData())));
   pending_.clear();
   return message;
 }

@@ -16,13 +16,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/sse_parser.h"
 #include "notme/result.h"
@@ -40,9 +39,9 @@ inline constexpr int kRelayError = -32000;
 inline constexpr size_t kMaxMcpMessageBytes = 16 * 1024 * 1024;
 
 struct ClientMessage {
-  nlohmann::json json;                  // the message or batch, as validated
+  nlohmann::json json;                      // the message or batch, as validated
   std::vector<nlohmann::json> request_ids;  // ids of the requests in it, in order
-  bool has_initialize = false;          // it holds an "initialize" request
+  bool has_initialize = false;              // it holds an "initialize" request
   std::optional<nlohmann::json> initialize_id;
 };
 
@@ -128,7 +127,7 @@ class ResponseRelay {
   std::string content_type_;
   std::string body_;  // kJson: the answer; kError: its first bytes, for the message
   SseParser sse_{kMaxMcpMessageBytes};
-  bool broken_ = false;     // the body was malformed or too large
+  bool broken_ = false;  // the body was malformed or too large
   size_t malformed_events_ = 0;
 };
 

@@ -3,7 +3,8 @@
 namespace notme::cli {
 
 Result<void> SseParser::Feed(std::string_view bytes, const EventSink& sink) {
-  if (failed_) return Fail(ErrorCode::kTooLarge, "event stream: an earlier line or event was too large");
+  if (failed_)
+    return Fail(ErrorCode::kTooLarge, "event stream: an earlier line or event was too large");
   if (!started_ && !bytes.empty()) {
     // §9.2.6: one leading U+FEFF BYTE ORDER MARK is ignored. It may arrive split; only a
     // whole BOM at the very start counts, which is what real servers send.

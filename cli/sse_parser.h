@@ -23,8 +23,8 @@
 namespace notme::cli {
 
 struct SseEvent {
-  std::string type = "message";  // the "event:" field, "message" when absent
-  std::string data;              // "data:" lines joined with LF (no trailing LF)
+  std::string type = "message";   // the "event:" field, "message" when absent
+  std::string data;               // "data:" lines joined with LF (no trailing LF)
   std::optional<std::string> id;  // the "id:" field of this event, if it had one
 };
 
@@ -46,9 +46,9 @@ class SseParser {
   void ProcessLine(std::string_view line, const EventSink& sink);
 
   const size_t max_event_bytes_;
-  std::string line_;          // the current, unfinished line
-  bool after_cr_ = false;     // the previous byte was a CR (an LF next belongs to it)
-  bool started_ = false;      // a first byte was seen (BOM check done)
+  std::string line_;       // the current, unfinished line
+  bool after_cr_ = false;  // the previous byte was a CR (an LF next belongs to it)
+  bool started_ = false;   // a first byte was seen (BOM check done)
   bool failed_ = false;
   std::string type_;
   std::string data_;

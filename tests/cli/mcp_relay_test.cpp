@@ -1,9 +1,9 @@
+#include "cli/mcp_relay.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "cli/mcp_relay.h"
 
 using namespace notme::cli;
 using nlohmann::json;
@@ -55,18 +55,22 @@ TEST_SUITE("ParseClientLine") {
 
   TEST_CASE("messages that are not JSON-RPC 2.0 are invalid requests") {
     for (const char* line : {
-             R"(42)", R"("x")", R"(null)", R"([])", R"([1])",
-             R"({"id":1,"method":"x"})",                          // no jsonrpc
-             R"({"jsonrpc":"1.0","id":1,"method":"x"})",          // wrong version
-             R"({"jsonrpc":2,"id":1,"method":"x"})",              // version not a string
-             R"({"jsonrpc":"2.0","id":1,"method":7})",            // method not a string
-             R"({"jsonrpc":"2.0","id":null,"method":"x"})",       // null id (MCP forbids)
-             R"({"jsonrpc":"2.0","id":1.5,"method":"x"})",        // fractional id
-             R"({"jsonrpc":"2.0","id":{},"method":"x"})",         // object id
+             R"(42)",
+             R"("x")",
+             R"(null)",
+             R"([])",
+             R"([1])",
+             R"({"id":1,"method":"x"})",                     // no jsonrpc
+             R"({"jsonrpc":"1.0","id":1,"method":"x"})",     // wrong version
+             R"({"jsonrpc":2,"id":1,"method":"x"})",         // version not a string
+             R"({"jsonrpc":"2.0","id":1,"method":7})",       // method not a string
+             R"({"jsonrpc":"2.0","id":null,"method":"x"})",  // null id (MCP forbids)
+             R"({"jsonrpc":"2.0","id":1.5,"method":"x"})",   // fractional id
+             R"({"jsonrpc":"2.0","id":{},"method":"x"})",    // object id
              R"({"jsonrpc":"2.0","id":1,"method":"x","result":{}})",
-             R"({"jsonrpc":"2.0","id":1})",                       // response without result
+             R"({"jsonrpc":"2.0","id":1})",  // response without result
              R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})",
-             R"({"jsonrpc":"2.0","result":{}})",                  // response without id
+             R"({"jsonrpc":"2.0","result":{}})",  // response without id
              R"([{"jsonrpc":"2.0","id":1,"method":"ok"},{"jsonrpc":"2.0"}])",
          }) {
       CAPTURE(line);
@@ -204,7 +208,8 @@ TEST_SUITE("ResponseRelay") {
     REQUIRE(s.SetSessionId("gone"));
     ResponseRelay r({1}, std::nullopt, &s, c.Sink());
     r.Head(404, "application/json");
-    REQUIRE(r.Body(R"({"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null})"));
+    REQUIRE(r.Body(
+        R"({"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null})"));
     auto problem = r.Finish(std::nullopt);
     REQUIRE(problem);
     CHECK(problem->find("initialize again") != std::string::npos);

@@ -1,9 +1,9 @@
+#include "cli/sse_parser.h"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "cli/sse_parser.h"
 
 using namespace notme::cli;
 
@@ -82,7 +82,9 @@ TEST_SUITE("SseParser") {
   }
 
   TEST_CASE("a leading byte order mark is skipped") {
-    auto ev = Parse("\xEF\xBB\xBF" "data: x\n\n");
+    auto ev = Parse(
+        "\xEF\xBB\xBF"
+        "data: x\n\n");
     REQUIRE(ev.size() == 1);
     CHECK(ev[0].data == "x");
   }

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto check_line = [](const std::string& line) {
     if (line.find('\n') != std::string::npos) std::abort();
-    if (nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false).is_discarded()) std::abort();
+    if (nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false).is_discarded())
+      std::abort();
   };
   McpSession session;
   (void)session.SetSessionId("fuzz");
