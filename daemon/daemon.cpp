@@ -50,7 +50,18 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(DaemonOptions options, const Cloc
       return Fail(r.error().code(), "refusing to start: " + r.error().message());
     }
   }
+  // Bind --proxy-listen first so that a port of 0 is resolved before anything names the
+  // listener: the ID-JAG issuer, /v1/status's proxy_url and DPoP htu all use the bound port.
+  server::BoundSocket loopback;
+  if (options.proxy_listen) {
+    NOTME_TRY(auto address, server::ParseLoopbackAddress(*options.proxy_listen));
+    NOTME_TRY(loopback, server::ListenTcpLoopback(address));
+    NOTME_TRY(auto port, server::BoundPort(loopback.fd.get()));
+    const std::string& text = *options.proxy_listen;
+    options.proxy_listen = text.substr(0, text.rfind(':')) + ":" + std::to_string(port);
+  }
   std::unique_ptr<Daemon> d(new Daemon(std::move(options)));
+  d->loopback_socket_ = std::move(loopback);
   const DaemonOptions& o = d->options_;
   NOTME_TRY(d->audit_, authority::AuditLog::Open(o.paths.state_dir, clock));
   NOTME_TRY(d->agents_, authority::AgentRegistry::Load(o.paths.config_dir, clock));
@@ -184,15 +195,13 @@ Result<void> Daemon::Start(std::multimap<std::string, int> inherited) {
   }
   control_ = MakeServer(server::SocketIdentity::Control());
   NOTME_TRY_VOID(control_->Start(std::move(control)));
-  if (options_.proxy_listen) {
-    NOTME_TRY(auto address, server::ParseLoopbackAddress(*options_.proxy_listen));
-    NOTME_TRY(auto tcp, server::ListenTcpLoopback(address));
-    NOTME_TRY(auto port, server::BoundPort(tcp.fd.get()));
+  if (loopback_socket_.fd.valid()) {
+    NOTME_TRY(auto port, server::BoundPort(loopback_socket_.fd.get()));
     SetProxyListenPort(*ctx_, port);
     loopback_ = MakeServer(server::SocketIdentity::Loopback());
-    NOTME_TRY_VOID(loopback_->Start(std::move(tcp)));
-    spdlog::info("proxy listener on {}:{} (loopback; callers need an access token)", address.host,
-                 port);
+    NOTME_TRY_VOID(loopback_->Start(std::move(loopback_socket_)));
+    spdlog::info("proxy listener on {} (loopback; callers need an access token)",
+                 options_.proxy_listen.value_or(""));
   }
   SyncAgentSockets();
   spdlog::info("notmed {} ready on {} (issuer {}, {} agents)", kVersion,

@@ -77,6 +77,7 @@ class Daemon {
   std::unique_ptr<DaemonContext> ctx_;
   std::unique_ptr<server::UnixHttpServer> control_;
   std::unique_ptr<server::UnixHttpServer> loopback_;  // --proxy-listen
+  server::BoundSocket loopback_socket_;  // bound in Create, served from Start
 
   Mutex mu_;
   std::map<std::string, std::unique_ptr<server::UnixHttpServer>> agent_servers_ GUARDED_BY(mu_);

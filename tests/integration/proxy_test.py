@@ -273,6 +273,14 @@ class LoopbackAndReloadTest(unittest.TestCase):
         status, _ = self.loopback_get("/r/api/hello", "http://127.0.0.1:0/r/api/hello")
         self.assertEqual(status, 401)
 
+    def test_status_and_idjag_issuer_name_the_bound_port_not_zero(self):
+        r = self.d.get("/v1/status")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["proxy_url"], f"http://127.0.0.1:{self.port}")
+        r = self.d.get("/.well-known/oauth-authorization-server/idjag")
+        if r.status == 200:  # the ID-JAG provider needs a keyring that holds its key
+            self.assertEqual(r.json()["issuer"], f"http://127.0.0.1:{self.port}/idjag")
+
     def write_routes(self, text):
         path = os.path.join(self.d.config_dir, "routes.json")
         tmp = path + ".test"
