@@ -6,6 +6,8 @@
 
 #include <iostream>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "cli/cli11.h"
 #include "cli/json_fields.h"
@@ -37,8 +39,10 @@ std::string Join(const nlohmann::json& arr) {
   return out;
 }
 
-// Reads one line from the terminal (stdin must be a TTY): the human's own answer.
-std::string ReadTtyLine(bool hide) {
+// Reads one line from the terminal (stdin must be a TTY): the human's own answer. A hidden
+// read turns echo off before `prompt` is shown: TCSAFLUSH drops what was typed before the
+// prompt, never what is typed after it.
+std::string ReadTtyLine(bool hide, std::string_view prompt) {
   termios saved{};
   bool hidden = false;
   if (hide && tcgetattr(STDIN_FILENO, &saved) == 0) {
@@ -46,6 +50,7 @@ std::string ReadTtyLine(bool hide) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     hidden = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
   }
+  std::cerr << prompt << std::flush;
   std::string line;
   char c;
   while (::read(STDIN_FILENO, &c, 1) == 1 && c != '\n' && line.size() < 256) line.push_back(c);
@@ -88,8 +93,8 @@ int RunRegister(CliContext& ctx, const RegisterOptions& o) {
     if (!isatty(STDIN_FILENO)) {
       return ctx.Fail(Error(ErrorCode::kPermissionDenied, "consent is asked on a terminal; pass --yes in scripts"));
     }
-    std::cerr << "Assert this to " << Str(*preview, "resource_name") << "? [y/N] " << std::flush;
-    const std::string answer = ReadTtyLine(/*hide=*/false);
+    const std::string answer =
+        ReadTtyLine(/*hide=*/false, "Assert this to " + Str(*preview, "resource_name") + "? [y/N] ");
     if (answer != "y" && answer != "Y" && answer != "yes") {
       std::cerr << "Nothing was sent.\n";
       return 1;
@@ -135,8 +140,7 @@ int RunClaim(CliContext& ctx, const ClaimOptions& o) {
   }
   std::string code;
   if (isatty(STDIN_FILENO)) {
-    std::cerr << "Code from the claim page (input hidden): " << std::flush;
-    code = ReadTtyLine(/*hide=*/true);
+    code = ReadTtyLine(/*hide=*/true, "Code from the claim page (input hidden): ");
   } else {
     char c;
     while (::read(STDIN_FILENO, &c, 1) == 1 && c != '\n' && code.size() < 64) code.push_back(c);

@@ -57,8 +57,8 @@ Result<std::string> ReadValue(const std::string& name) {
   std::string value;
   bool tty = isatty(STDIN_FILENO);
   if (tty) {
+    NoEcho no_echo;  // before the prompt: TCSAFLUSH must not drop what is typed after it
     std::cerr << "Value for secret " << name << " (input hidden): " << std::flush;
-    NoEcho no_echo;
     char c;
     while (::read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
       value.push_back(c);
