@@ -21,6 +21,16 @@ from daemon_harness import (FORM_HEADERS, ISSUER, TOKEN_ENDPOINT, Daemon, ProofK
 AUD = "https://api.example.com/"
 
 
+def open_fd_targets(pid):
+    """What the daemon's open fds point at; an fd closed between listing and reading is skipped."""
+    targets = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            targets.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        except FileNotFoundError:
+            pass
+    return targets
+
 class TokenEndpointTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -335,9 +345,7 @@ class LifecycleTest(unittest.TestCase):
             with open("/proc/%d/status" % d.proc.pid) as f:
                 status = f.read()
             self.assertIn("Umask:\t0077", status)
-            fds = os.listdir("/proc/%d/fd" % d.proc.pid)
-            for fd in fds:
-                target = os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd))
+            for target in open_fd_targets(d.proc.pid):
                 self.assertFalse(target.endswith("daemon_test.py"), target)
         finally:
             d.cleanup()
@@ -353,8 +361,8 @@ class LifecycleTest(unittest.TestCase):
                                       stderr=d.stderr, pass_fds=(w,))
             d.wait_ready()
             ours = "pipe:[%d]" % os.fstat(w).st_ino
-            for fd in os.listdir("/proc/%d/fd" % d.proc.pid):
-                self.assertNotEqual(os.readlink("/proc/%d/fd/%s" % (d.proc.pid, fd)), ours)
+            for target in open_fd_targets(d.proc.pid):
+                self.assertNotEqual(target, ours)
         finally:
             os.close(r)
             os.close(w)
