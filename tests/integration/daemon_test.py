@@ -31,6 +31,7 @@ def open_fd_targets(pid):
             pass
     return targets
 
+
 class TokenEndpointTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
