@@ -3,11 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 #include "notme/check.h"
-#include "notme/thread_annotations.h"
 
 namespace notme::crypto {
 namespace {
@@ -16,48 +14,13 @@ std::span<const uint8_t> AsBytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
-// The full point check (canonical, on the curve, not of small order, in the prime-order
-// subgroup) costs about as much as a signature verification, and the same public keys come
-// back again and again: an agent signs every DPoP proof with one key, and notme-ssh-sign's
-// two requests carry the same key. The check is a pure function of 32 public bytes, so the
-// last keys found valid are remembered; only valid keys are stored, and a miss re-checks.
-class ValidPointCache {
- public:
-  static ValidPointCache& Instance() {
-    static ValidPointCache* cache = new ValidPointCache();  // never destroyed: no exit-time race
-    return *cache;
-  }
-
-  bool IsValid(std::span<const uint8_t, Ed25519PublicKey::kSize> bytes) EXCLUDES(mu_) {
-    {
-      MutexLock lock(&mu_);
-      for (size_t i = 0; i < used_; ++i) {
-        if (std::memcmp(slots_[i].data(), bytes.data(), bytes.size()) == 0) return true;
-      }
-    }
-    if (crypto_core_ed25519_is_valid_point(bytes.data()) != 1) return false;
-    MutexLock lock(&mu_);
-    std::copy(bytes.begin(), bytes.end(), slots_[next_].begin());
-    next_ = (next_ + 1) % kSlots;
-    used_ = std::max(used_, next_ == 0 ? kSlots : next_);
-    return true;
-  }
-
- private:
-  static constexpr size_t kSlots = 64;
-  Mutex mu_;
-  std::array<std::array<uint8_t, Ed25519PublicKey::kSize>, kSlots> slots_ GUARDED_BY(mu_){};
-  size_t next_ GUARDED_BY(mu_) = 0;
-  size_t used_ GUARDED_BY(mu_) = 0;
-};
-
 }  // namespace
 
 Result<Ed25519PublicKey> Ed25519PublicKey::FromBytes(std::span<const uint8_t> bytes) {
   if (bytes.size() != kSize) return Fail(ErrorCode::kInvalidKey, "ed25519 public key must be 32 bytes");
   // A key that is not a valid point on the main subgroup can never verify a signature
   // from an honest signer; refusing it early gives a precise error.
-  if (!ValidPointCache::Instance().IsValid(bytes.first<kSize>())) {
+  if (crypto_core_ed25519_is_valid_point(bytes.data()) != 1) {
     return Fail(ErrorCode::kInvalidKey, "ed25519 public key is not a valid curve point");
   }
   std::array<uint8_t, kSize> b{};
