@@ -20,6 +20,7 @@
 #include "cli/cli11.h"
 #include "cli/mcp_relay.h"
 #include "cli/output.h"
+#include "client/transport_error.h"
 #include "notme/client_socket.h"
 
 namespace notme::cli {
@@ -42,25 +43,6 @@ void OnSignal(int sig) {
   if (g_main_busy.load()) ::_exit(128 + sig);  // nothing to tidy: no session yet, or mid-202
   char c = 1;
   (void)!::write(g_signal_pipe[1], &c, 1);
-}
-
-Error TransportError(const std::filesystem::path& socket, httplib::Error err) {
-  switch (err) {
-    case httplib::Error::Connection:
-    case httplib::Error::ConnectionTimeout:
-      return Error(ErrorCode::kDaemonUnreachable,
-                   "notmed is not answering on " + socket.string() + " (is it running?)");
-    case httplib::Error::Read:
-      return Error(ErrorCode::kTimeout, "the connection to notmed broke or timed out");
-    case httplib::Error::Write:
-      return Error(ErrorCode::kIo,
-                   "notmed closed the connection before reading the request "
-                   "(a refusal; `notme audit` shows why)");
-    case httplib::Error::Canceled:
-      return Error(ErrorCode::kIo, "the exchange was cancelled");
-    default:
-      return Error(ErrorCode::kIo, "talking to notmed: " + httplib::to_string(err));
-  }
 }
 
 struct McpOptions {
@@ -220,7 +202,7 @@ std::optional<Error> Relay::Exchange(const HttpRequest& request, ResponseRelay& 
   registry->Remove(&http);
   if (session_error) return session_error;
   if (ok) return std::nullopt;
-  return TransportError(socket_, err);
+  return client::TransportError(socket_, err);
 }
 
 void Relay::Post(const ClientMessage& message) {

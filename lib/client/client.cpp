@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "base/clock.h"
+#include "client/transport_error.h"
 #include "crypto/sodium_init.h"
 #include "jose/dpop.h"
 #include "jose/jwk.h"
@@ -24,22 +25,6 @@ std::string_view PathWithoutQuery(std::string_view path) {
 std::string TrimTrailingSlash(std::string s) {
   while (!s.empty() && s.back() == '/') s.pop_back();
   return s;
-}
-
-Error TransportError(const std::filesystem::path& socket, httplib::Error e) {
-  const std::string where = socket.string();
-  switch (e) {
-    case httplib::Error::Connection:
-      return Error(ErrorCode::kDaemonUnreachable,
-                   "notmed is not answering on " + where + " (connection refused)");
-    case httplib::Error::ConnectionTimeout:
-      return Error(ErrorCode::kDaemonUnreachable,
-                   "notmed did not accept a connection on " + where + " in time");
-    case httplib::Error::Read:
-      return Error(ErrorCode::kTimeout, "notmed did not answer on " + where + " in time");
-    default:
-      return Error(ErrorCode::kIo, "talking to notmed on " + where + ": " + httplib::to_string(e));
-  }
 }
 
 Result<nlohmann::json> ParseAnswer(const HttpResponse& r) {
