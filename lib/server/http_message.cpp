@@ -1,0 +1,119 @@
+#include "server/http_message.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace notme::server {
+namespace {
+
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool HasCrLfOrNul(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+template <typename Map>
+std::string NthValue(const Map& map, std::string_view key, size_t id) {
+  auto [first, last] = map.equal_range(key);
+  for (auto it = first; it != last; ++it, --id) {
+    if (id == 0) return it->second;
+  }
+  return {};
+}
+
+}  // namespace
+
+bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return LowerAscii(x) < LowerAscii(y);
+  });
+}
+
+bool Request::has_header(std::string_view key) const { return headers.find(key) != headers.end(); }
+
+std::string Request::get_header_value(std::string_view key, size_t id) const {
+  return NthValue(headers, key, id);
+}
+
+size_t Request::get_header_value_count(std::string_view key) const {
+  return static_cast<size_t>(headers.count(key));
+}
+
+bool Request::has_param(std::string_view key) const {
+  return params.find(std::string(key)) != params.end();
+}
+
+std::string Request::get_param_value(std::string_view key, size_t id) const {
+  auto [first, last] = params.equal_range(std::string(key));
+  for (auto it = first; it != last; ++it, --id) {
+    if (id == 0) return it->second;
+  }
+  return {};
+}
+
+Response::~Response() { Release(false); }
+
+void Response::Release(bool success) {
+  if (!releaser_) return;
+  auto releaser = std::move(releaser_);
+  releaser_ = nullptr;
+  releaser(success);
+}
+
+bool Response::has_header(std::string_view key) const { return headers.find(key) != headers.end(); }
+
+std::string Response::get_header_value(std::string_view key, size_t id) const {
+  return NthValue(headers, key, id);
+}
+
+void Response::set_header(std::string_view key, std::string_view value) {
+  if (key.empty() || HasCrLfOrNul(key) || HasCrLfOrNul(value)) return;
+  auto [first, last] = headers.equal_range(key);
+  headers.erase(first, last);
+  headers.emplace(std::string(key), std::string(value));
+}
+
+void Response::set_content(std::string body_text, std::string_view content_type) {
+  body = std::move(body_text);
+  provider_ = nullptr;
+  chunked_provider_ = nullptr;
+  if (content_type.empty()) {
+    headers.erase("Content-Type");
+  } else {
+    set_header("Content-Type", content_type);
+  }
+}
+
+void Response::set_content(const char* data, size_t length, std::string_view content_type) {
+  set_content(std::string(data, length), content_type);
+}
+
+void Response::set_redirect(std::string_view url, int redirect_status) {
+  if (HasCrLfOrNul(url)) return;
+  set_header("Location", url);
+  status = (redirect_status >= 300 && redirect_status < 400) ? redirect_status : 302;
+}
+
+void Response::set_content_provider(size_t length, std::string_view content_type,
+                                    ContentProvider provider,
+                                    ContentProviderResourceReleaser releaser) {
+  body.clear();
+  content_length_ = length;
+  provider_ = std::move(provider);
+  chunked_provider_ = nullptr;
+  releaser_ = std::move(releaser);
+  if (!content_type.empty()) set_header("Content-Type", content_type);
+}
+
+void Response::set_chunked_content_provider(std::string_view content_type,
+                                            ContentProviderWithoutLength provider,
+                                            ContentProviderResourceReleaser releaser) {
+  body.clear();
+  content_length_ = 0;
+  provider_ = nullptr;
+  chunked_provider_ = std::move(provider);
+  releaser_ = std::move(releaser);
+  if (!content_type.empty()) set_header("Content-Type", content_type);
+}
+
+}  // namespace notme::server
