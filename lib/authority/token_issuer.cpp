@@ -1,5 +1,7 @@
 #include "authority/token_issuer.h"
 
+#include "authority/minted_token_memo.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -69,7 +71,10 @@ TokenIssuer::TokenIssuer(TokenIssuerOptions options, SigningKeyRing& keys,
       validator_(clock, jose::ClaimsOptions{.issuer = options_.issuer,
                                             .audience = "",
                                             .max_skew_seconds = options_.max_skew_seconds,
-                                            .require_exp = true}) {}
+                                            .require_exp = true}),
+      memo_(std::make_unique<MintedTokenMemo>()) {}
+
+TokenIssuer::~TokenIssuer() = default;
 
 Result<std::string> TokenIssuer::ResolveAudience(
     const Agent& agent, const std::optional<std::string>& resource) const {
@@ -152,10 +157,23 @@ Result<IssuedToken> TokenIssuer::MintBound(std::string_view agent_name, std::str
     if (recorded.error().code() == ErrorCode::kUnavailable) return Fail(recorded.error());
     return Fail(ErrorCode::kInternal, "token id collision");
   }
+  VerifiedAccessToken verified;
+  verified.agent_ = token.agent;
+  verified.human_ = options_.human;
+  verified.jti_ = token.jti;
+  verified.kid_ = token.kid;
+  verified.jkt_ = token.jkt;
+  verified.iat_ = token.iat;
+  verified.exp_ = token.exp;
+  verified.scopes_ = std::move(scopes);
+  verified.audiences_ = {token.audience};
+  verified.claims_ = std::move(claims);
+  memo_->Remember(token.access_token, std::move(verified), token.iat);
   return token;
 }
 
 Result<VerifiedAccessToken> TokenIssuer::VerifyAccessToken(std::string_view token) const {
+  if (auto remembered = memo_->Find(token)) return CheckRemembered(std::move(*remembered));
   const std::shared_ptr<const jose::KeySet> keys = keys_.VerificationKeys();
   auto jwt = jose::VerifyJwt(token, *keys, kAccessTokenTyp, validator_);
   if (!jwt) return Fail(InvalidToken(jwt.error().message()));
@@ -195,6 +213,23 @@ Result<VerifiedAccessToken> TokenIssuer::VerifyAccessToken(std::string_view toke
   out.audiences_ = jwt->audience();
   out.claims_ = claims;
   return out;
+}
+
+Result<VerifiedAccessToken> TokenIssuer::CheckRemembered(VerifiedAccessToken remembered) const {
+  // What verifying the signature again would re-establish: its key still verifies
+  // (rotation retires keys; revoke --all also clears the memo).
+  if (keys_.VerificationKeys()->Find(remembered.kid()) == nullptr) {
+    return Fail(InvalidToken("unknown or retired key"));
+  }
+  // The rest exactly as VerifyAccessToken checks a token it has just parsed.
+  if (auto valid = validator_.Validate(remembered.claims()); !valid) {
+    return Fail(InvalidToken(valid.error().message()));
+  }
+  if (revocations_.IsRevoked(remembered.jti(), remembered.agent(), remembered.iat())) {
+    return Fail(InvalidToken("revoked"));
+  }
+  if (!agents_.Get(remembered.agent())) return Fail(InvalidToken("agent no longer registered"));
+  return remembered;
 }
 
 Result<VerifiedAccessToken> TokenIssuer::AuthorizeRequest(
@@ -259,6 +294,7 @@ Result<std::vector<std::string>> TokenIssuer::ReloadAgents() const {
 
 Result<RevokeAllResult> TokenIssuer::RevokeAll() const {
   RevokeAllResult result;
+  memo_->Clear();
   // Flags first: even if key generation fails below, no old token verifies again.
   result.revoked = revocations_.RevokeAll();
   NOTME_TRY(result.rotation, keys_.RevokeAllByRotation());

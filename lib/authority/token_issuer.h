@@ -18,8 +18,12 @@
 // construct. Every error a caller maps to HTTP comes from the closed set documented per
 // function (see error_mapping.h).
 //
-// Thread-safe: holds no mutable state of its own; the key ring, registry and revocation
-// list it references are thread-safe and, like the Clock, must outlive it.
+// Tokens it minted are remembered by digest for their lifetime (MintedTokenMemo, at most
+// 128), so that verifying one of its own tokens skips re-verifying the signature; every
+// other check still runs (minted_token_memo.h says why that is sound).
+//
+// Thread-safe: its only mutable state, the memo, is; the key ring, registry and
+// revocation list it references are thread-safe and, like the Clock, must outlive it.
 
 #include <cstdint>
 #include <memory>
@@ -110,8 +114,12 @@ struct RevokeAllResult {
   RotationResult rotation;
 };
 
+class MintedTokenMemo;
+
 class TokenIssuer {
  public:
+  ~TokenIssuer();
+
   // Errors: kInvalidArgument when the issuer is not an absolute http(s) URL or the human
   // identity is empty, too long or not printable ASCII.
   static Result<std::unique_ptr<TokenIssuer>> Create(TokenIssuerOptions options,
@@ -191,6 +199,8 @@ class TokenIssuer {
                                 std::string jkt) const;
   Result<std::string> ResolveAudience(const Agent& agent,
                                       const std::optional<std::string>& resource) const;
+  // VerifyAccessToken for a token found in memo_: every check but the signature's.
+  Result<VerifiedAccessToken> CheckRemembered(VerifiedAccessToken remembered) const;
 
   const TokenIssuerOptions options_;
   SigningKeyRing& keys_;
@@ -198,6 +208,7 @@ class TokenIssuer {
   RevocationList& revocations_;
   const Clock& clock_;
   const jose::ClaimsValidator validator_;
+  const std::unique_ptr<MintedTokenMemo> memo_;
 };
 
 }  // namespace notme::authority

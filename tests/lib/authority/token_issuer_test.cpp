@@ -445,6 +445,78 @@ TEST_SUITE("TokenIssuer") {
               .code() == ErrorCode::kInvalidTarget);
   }
 
+  TEST_CASE("a remembered token verifies exactly as a token checked in full") {
+    Stack s;
+    AddAgents(s);
+    const auto token = s.MintOk("claude", "git:sign repo.read", "https://api.example.com/");
+    // A second issuer over the same keys has not minted it: it checks the signature.
+    auto other = TokenIssuer::Create({.issuer = kIssuer, .human = kHuman}, *s.keys, *s.agents,
+                                     s.revocations, s.clock);
+    REQUIRE(other);
+    auto remembered = s.issuer->VerifyAccessToken(token.access_token);
+    auto full = (*other)->VerifyAccessToken(token.access_token);
+    REQUIRE(remembered);
+    REQUIRE(full);
+    CHECK(remembered->agent() == full->agent());
+    CHECK(remembered->human() == full->human());
+    CHECK(remembered->scopes() == full->scopes());
+    CHECK(remembered->audiences() == full->audiences());
+    CHECK(remembered->jti() == full->jti());
+    CHECK(remembered->kid() == full->kid());
+    CHECK(remembered->jkt() == full->jkt());
+    CHECK(remembered->iat() == full->iat());
+    CHECK(remembered->exp() == full->exp());
+    CHECK(remembered->claims() == full->claims());
+    CHECK(s.issuer->Introspect(token.access_token, std::nullopt) ==
+          (*other)->Introspect(token.access_token, std::nullopt));
+  }
+
+  TEST_CASE("a remembered token with one byte changed is checked in full and refused") {
+    Stack s;
+    AddAgents(s);
+    const auto token = s.MintOk("claude");
+    for (size_t pos : {size_t{0}, token.access_token.find('.') + 3, token.access_token.size() - 2}) {
+      std::string tampered = token.access_token;
+      tampered[pos] = tampered[pos] == 'A' ? 'B' : 'A';
+      CAPTURE(pos);
+      CHECK(s.issuer->VerifyAccessToken(tampered).error().code() == ErrorCode::kInvalidToken);
+    }
+    CHECK(s.issuer->VerifyAccessToken(token.access_token + "A").error().code() ==
+          ErrorCode::kInvalidToken);
+    CHECK(s.issuer->VerifyAccessToken(token.access_token));
+  }
+
+  TEST_CASE("a remembered token stops verifying when its key is rotated out") {
+    Stack s({.max_retired_keys = 1});
+    AddAgents(s);
+    const auto token = s.MintOk("claude");
+    REQUIRE(s.issuer->VerifyAccessToken(token.access_token));
+    REQUIRE(s.keys->Rotate());
+    CHECK(s.issuer->VerifyAccessToken(token.access_token));  // retired, still verifying
+    REQUIRE(s.keys->Rotate());                                // and now dropped
+    CHECK(s.issuer->VerifyAccessToken(token.access_token).error().code() ==
+          ErrorCode::kInvalidToken);
+  }
+
+  TEST_CASE("a remembered token of an unregistered agent or revoked by agent is refused") {
+    Stack s;
+    AddAgents(s);
+    const auto claude = s.MintOk("claude");
+    const auto codex = s.MintOk("codex");
+    REQUIRE(s.issuer->RevokeAgent("claude") == 1);
+    CHECK_FALSE(s.issuer->VerifyAccessToken(claude.access_token));
+    REQUIRE(s.issuer->RemoveAgent("codex"));
+    CHECK_FALSE(s.issuer->VerifyAccessToken(codex.access_token));
+  }
+
+  TEST_CASE("more tokens than the memo holds all still verify") {
+    Stack s;
+    AddAgents(s);
+    std::vector<std::string> tokens;
+    for (int i = 0; i < 300; ++i) tokens.push_back(s.MintOk("codex").access_token);
+    for (const auto& t : tokens) CHECK(s.issuer->VerifyAccessToken(t));
+  }
+
   TEST_CASE("invalid issuer URLs and human identities are refused at construction") {
     Stack s;
     for (const char* bad : {"", "notme.localhost", "ftp://x", "http://x/#f", "http://x/?q"}) {

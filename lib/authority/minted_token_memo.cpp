@@ -1,0 +1,38 @@
+#include "authority/minted_token_memo.h"
+
+#include <algorithm>
+
+#include "crypto/constant_time.h"
+
+namespace notme::authority {
+
+void MintedTokenMemo::Remember(std::string_view token, VerifiedAccessToken verified,
+                               int64_t now) {
+  Entry entry{crypto::Sha256(token), std::move(verified)};
+  MutexLock lock(&mu_);
+  std::erase_if(entries_, [now](const Entry& e) { return e.verified.exp() <= now; });
+  if (entries_.size() >= kCapacity) entries_.pop_front();
+  entries_.push_back(std::move(entry));
+}
+
+std::optional<VerifiedAccessToken> MintedTokenMemo::Find(std::string_view token) const {
+  const crypto::Sha256Digest digest = crypto::Sha256(token);
+  MutexLock lock(&mu_);
+  // Newest first: the token looked up is usually the one minted last.
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (crypto::ConstantTimeEquals(it->digest, digest)) return it->verified;
+  }
+  return std::nullopt;
+}
+
+void MintedTokenMemo::Clear() {
+  MutexLock lock(&mu_);
+  entries_.clear();
+}
+
+size_t MintedTokenMemo::size() const {
+  MutexLock lock(&mu_);
+  return entries_.size();
+}
+
+}  // namespace notme::authority
