@@ -31,6 +31,9 @@ Result<SigningKeyRing::CurrentKey> SigningKeyRing::NewKey(int64_t now) const {
   NOTME_TRY(crypto::Ed25519SecretKey secret, options_.generate_key
                                                  ? options_.generate_key()
                                                  : crypto::Ed25519SecretKey::Generate());
+  // Signs every token for up to an hour: read-only instead of toggled around each use
+  // (docs/threat-model.md "Guarded memory").
+  secret.KeepReadOnly();
   std::string kid = jose::KidForEd25519(secret.public_key());
   return CurrentKey{std::move(secret), std::move(kid), now};
 }

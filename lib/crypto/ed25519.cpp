@@ -35,16 +35,31 @@ Result<Ed25519Signature> Ed25519Signature::FromBytes(std::span<const uint8_t> by
   return Ed25519Signature(b);
 }
 
-Result<Ed25519SecretKey> Ed25519SecretKey::Generate() {
-  // Straight into one guarded buffer: a separate guarded seed would cost a second
-  // sodium_malloc/free (about ten mmap/mprotect/mlock calls) for every one-time key.
-  // libsodium draws the seed on its own stack and wipes it (crypto_sign_keypair).
-  NOTME_TRY(SecretBytes sk, SecretBytes::Allocate(crypto_sign_SECRETKEYBYTES));
+namespace {
+
+// Straight into one guarded buffer: a separate guarded seed would cost a second
+// allocation. libsodium draws the seed on its own stack and wipes it (crypto_sign_keypair).
+std::array<uint8_t, Ed25519PublicKey::kSize> KeypairInto(SecretBytes& sk) {
   std::array<uint8_t, Ed25519PublicKey::kSize> pk{};
   sk.WriteForInit([&](std::span<uint8_t> out) {
     int rc = crypto_sign_keypair(pk.data(), out.data());
     NOTME_CHECK(rc == 0, "crypto_sign_keypair cannot fail");
   });
+  return pk;
+}
+
+}  // namespace
+
+Result<Ed25519SecretKey> Ed25519SecretKey::Generate() {
+  NOTME_TRY(SecretBytes sk, SecretBytes::Allocate(crypto_sign_SECRETKEYBYTES));
+  const auto pk = KeypairInto(sk);
+  return Ed25519SecretKey(std::move(sk), Ed25519PublicKey(pk));
+}
+
+Result<Ed25519SecretKey> Ed25519SecretKey::GenerateOneTime() {
+  static_assert(crypto_sign_SECRETKEYBYTES <= SecretBytes::kScratchSize);
+  NOTME_TRY(SecretBytes sk, SecretBytes::AllocateScratch(crypto_sign_SECRETKEYBYTES));
+  const auto pk = KeypairInto(sk);
   return Ed25519SecretKey(std::move(sk), Ed25519PublicKey(pk));
 }
 

@@ -51,6 +51,10 @@ class Ed25519SecretKey {
   static constexpr size_t kSeedSize = 32;
   // A fresh key from the CSPRNG. Errors: guarded memory unavailable.
   static Result<Ed25519SecretKey> Generate();
+  // A fresh key for exactly one operation on this thread (an SSH signature's one-time
+  // key), in SecretBytes::AllocateScratch memory: no mmap/mprotect per key; wiped when
+  // destroyed, which the caller does right after the signature. Errors: as Generate.
+  static Result<Ed25519SecretKey> GenerateOneTime();
   // Deterministic key from a 32-byte seed (RFC 8032 "private key"), for keys restored
   // from the keyring and for test vectors. Errors: kInvalidKey on a wrong size.
   static Result<Ed25519SecretKey> FromSeed(const SecretBytes& seed);
@@ -59,6 +63,9 @@ class Ed25519SecretKey {
   Ed25519SecretKey& operator=(Ed25519SecretKey&&) noexcept = default;
 
   const Ed25519PublicKey& public_key() const { return public_key_; }
+  // For a long-lived key signing on every request (token key, SSH CA): see
+  // SecretBytes::KeepReadOnly.
+  void KeepReadOnly() { secret_.KeepReadOnly(); }
   Ed25519Signature Sign(std::span<const uint8_t> message) const;
   Ed25519Signature Sign(std::string_view message) const;
   // The 32-byte seed, copied into new guarded memory, for storing in the keyring only.

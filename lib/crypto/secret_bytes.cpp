@@ -2,11 +2,26 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "notme/check.h"
 
 namespace notme::crypto {
+
+// One per thread, created on first use. `page` is a sodium_malloc buffer of kScratchSize
+// bytes, readable and writable, all zero whenever `in_use` is false. A scratch buffer may
+// be released on another thread than its slot's (a moved SecretBytes), hence the atomic.
+struct SecretBytes::ScratchSlot {
+  uint8_t* page = nullptr;
+  std::atomic<bool> in_use{false};
+
+  ~ScratchSlot() {
+    // A scratch secret still alive when its thread exits keeps the page (it wipes it on
+    // release); otherwise the page is freed (sodium_free zeroes it once more).
+    if (page != nullptr && !in_use.load(std::memory_order_acquire)) sodium_free(page);
+  }
+};
 
 Result<SecretBytes> SecretBytes::Allocate(size_t size) {
   NOTME_CHECK(size > 0, "SecretBytes of size 0");
@@ -22,15 +37,36 @@ Result<SecretBytes> SecretBytes::Allocate(size_t size) {
   return SecretBytes(p, size);
 }
 
+Result<SecretBytes> SecretBytes::AllocateScratch(size_t size) {
+  NOTME_CHECK(size > 0 && size <= kScratchSize, "scratch SecretBytes of a bad size");
+  static thread_local ScratchSlot slot;
+  if (slot.page == nullptr) {
+    slot.page = static_cast<uint8_t*>(sodium_malloc(kScratchSize));
+    if (slot.page == nullptr) return Allocate(size);
+    sodium_memzero(slot.page, kScratchSize);
+  }
+  if (slot.in_use.exchange(true, std::memory_order_acquire)) return Allocate(size);
+  SecretBytes s(slot.page, size);
+  s.toggles_ = false;
+  s.scratch_ = &slot;
+  return s;
+}
+
 Result<SecretBytes> SecretBytes::CopyFrom(std::span<const uint8_t> bytes) {
   NOTME_TRY(SecretBytes s, Allocate(bytes.size()));
   s.WriteForInit([&](std::span<uint8_t> out) { std::memcpy(out.data(), bytes.data(), bytes.size()); });
   return s;
 }
 
-SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(other.data_), size_(other.size_) {
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept
+    : data_(other.data_),
+      size_(other.size_),
+      toggles_(other.toggles_),
+      read_only_(other.read_only_),
+      scratch_(other.scratch_) {
   other.data_ = nullptr;
   other.size_ = 0;
+  other.scratch_ = nullptr;
 }
 
 SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
@@ -38,8 +74,12 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
     Release();
     data_ = other.data_;
     size_ = other.size_;
+    toggles_ = other.toggles_;
+    read_only_ = other.read_only_;
+    scratch_ = other.scratch_;
     other.data_ = nullptr;
     other.size_ = 0;
+    other.scratch_ = nullptr;
   }
   return *this;
 }
@@ -47,14 +87,29 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
 SecretBytes::~SecretBytes() { Release(); }
 
 void SecretBytes::Release() {
-  if (data_ != nullptr) {
+  if (data_ == nullptr) return;
+  if (scratch_ != nullptr) {
+    // The one-time secret dies here: wiped in place, the page kept for the next one.
+    sodium_memzero(data_, size_);
+    scratch_->in_use.store(false, std::memory_order_release);
+    scratch_ = nullptr;
+  } else {
     // sodium_free zeroes the buffer before unlocking and unmapping it; it needs the
     // pages accessible.
     sodium_mprotect_readwrite(data_);
     sodium_free(data_);
-    data_ = nullptr;
-    size_ = 0;
   }
+  data_ = nullptr;
+  size_ = 0;
+}
+
+void SecretBytes::KeepReadOnly() {
+  NOTME_CHECK(data_ != nullptr, "KeepReadOnly on a moved-from SecretBytes");
+  NOTME_CHECK(access_depth_ == 0 && scratch_ == nullptr, "KeepReadOnly inside an accessor");
+  if (read_only_) return;
+  NOTME_CHECK(sodium_mprotect_readonly(data_) == 0, "mprotect on guarded memory failed");
+  toggles_ = false;
+  read_only_ = true;
 }
 
 bool SecretBytes::ConstantTimeEquals(const SecretBytes& other) const {
@@ -67,18 +122,20 @@ bool SecretBytes::ConstantTimeEquals(const SecretBytes& other) const {
 
 SecretBytes::ScopedAccess::ScopedAccess(const SecretBytes& s, bool writable) : s_(s) {
   NOTME_CHECK(s.data_ != nullptr, "access to a moved-from SecretBytes");
+  NOTME_CHECK(!(writable && s.read_only_), "write access to a read-only SecretBytes");
   // Nested access (comparing a buffer with itself) keeps the outermost protection; the
   // pages become inaccessible again when the outermost scope closes.
   if (s.access_depth_++ > 0) {
     NOTME_CHECK(!writable, "nested write access to a SecretBytes");
     return;
   }
+  if (!s.toggles_) return;
   int rc = writable ? sodium_mprotect_readwrite(s.data_) : sodium_mprotect_readonly(s.data_);
   NOTME_CHECK(rc == 0, "mprotect on guarded memory failed");
 }
 
 SecretBytes::ScopedAccess::~ScopedAccess() {
-  if (--s_.access_depth_ == 0) sodium_mprotect_noaccess(s_.data_);
+  if (--s_.access_depth_ == 0 && s_.toggles_) sodium_mprotect_noaccess(s_.data_);
 }
 
 }  // namespace notme::crypto

@@ -6,6 +6,10 @@
 // PROT_NONE (sodium_mprotect_noaccess) while idle; it becomes readable or writable only
 // inside RevealForCrypto()/WriteForInit() callbacks. Move-only; not printable; no
 // implicit conversions. Not thread-safe: one owner at a time (callers serialise access).
+//
+// Two cheaper variants for hot paths (the reasons are in docs/threat-model.md, "Guarded
+// memory"): KeepReadOnly() for a long-lived key used on every request, and
+// AllocateScratch() for a one-time key that signs once and is wiped at once.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +28,17 @@ class SecretBytes {
   // Copies `bytes` into a new guarded buffer; the caller wipes its own copy.
   static Result<SecretBytes> CopyFrom(std::span<const uint8_t> bytes);
 
+  static constexpr size_t kScratchSize = 64;
+  // For a secret that lives for one operation on this thread (the one-time key of an SSH
+  // signature): `size` (1..kScratchSize) zeroed bytes in this thread's scratch page,
+  // which is allocated like Allocate's buffers (guard pages, mlocked, MADV_DONTDUMP) once
+  // per thread and then reused, so a one-time key costs no mmap/mlock/munmap. The page
+  // stays readable and writable (it holds only zeros between uses), so accessors do not
+  // mprotect either; releasing wipes the bytes (sodium_memzero). When the page is in use
+  // (two scratch secrets at once) or cannot be allocated, falls back to Allocate.
+  // Errors: those of Allocate.
+  static Result<SecretBytes> AllocateScratch(size_t size);
+
   SecretBytes(SecretBytes&& other) noexcept;  // `other` becomes empty (size 0)
   SecretBytes& operator=(SecretBytes&& other) noexcept;
   SecretBytes(const SecretBytes&) = delete;
@@ -31,6 +46,13 @@ class SecretBytes {
   ~SecretBytes();
 
   size_t size() const { return size_; }
+
+  // For a long-lived key used on every request (the token signing key, the SSH CA): the
+  // buffer becomes read-only for the rest of its life instead of PROT_NONE between uses,
+  // which saves two mprotect calls (and their TLB shoot-downs) per use. It stays mlocked,
+  // MADV_DONTDUMP and between guard pages; a write faults. WriteForInit afterwards
+  // aborts (NOTME_CHECK). Call once, after the bytes are written, outside any accessor.
+  void KeepReadOnly();
 
   // Read access, for crypto code only. The bytes are readable for the duration of `fn`
   // and must not escape it. Every use is findable with grep.
@@ -63,12 +85,18 @@ class SecretBytes {
     const SecretBytes& s_;
   };
 
+  struct ScratchSlot;
+
   SecretBytes(uint8_t* data, size_t size) : data_(data), size_(size) {}
   void Release();
 
   uint8_t* data_ = nullptr;
   size_t size_ = 0;
   mutable int access_depth_ = 0;
+  // Accessors toggle PROT_NONE <-> readable; false for KeepReadOnly and scratch buffers.
+  bool toggles_ = true;
+  bool read_only_ = false;            // KeepReadOnly was called
+  ScratchSlot* scratch_ = nullptr;    // the thread's slot this buffer borrows, if any
 };
 
 }  // namespace notme::crypto

@@ -126,6 +126,35 @@ TEST_SUITE("Ed25519") {
     REQUIRE(again);
     CHECK(again->public_key() == key->public_key());
   }
+
+  TEST_CASE("one-time keys are fresh each time and sign verifiable signatures") {
+    auto first = Ed25519SecretKey::GenerateOneTime();
+    REQUIRE(first);
+    const Ed25519PublicKey first_public = first->public_key();
+    CHECK(Ed25519Verify(first_public, "data", first->Sign("data")));
+    // Two alive at once: the second gets ordinary guarded memory.
+    auto second = Ed25519SecretKey::GenerateOneTime();
+    REQUIRE(second);
+    CHECK_FALSE(second->public_key() == first_public);
+    CHECK(Ed25519Verify(second->public_key(), "data", second->Sign("data")));
+    first = Ed25519SecretKey::GenerateOneTime();  // the scratch page, wiped and reused
+    REQUIRE(first);
+    CHECK_FALSE(first->public_key() == first_public);
+    CHECK(Ed25519Verify(first->public_key(), "more", first->Sign("more")));
+  }
+
+  TEST_CASE("a key kept read-only still signs and exports its seed") {
+    auto key = Ed25519SecretKey::Generate();
+    REQUIRE(key);
+    key->KeepReadOnly();
+    CHECK(Ed25519Verify(key->public_key(), "m", key->Sign("m")));
+    CHECK(Ed25519Verify(key->public_key(), "m", key->Sign("m")));
+    auto seed = key->ExportSeedForKeyring();
+    REQUIRE(seed);
+    auto again = Ed25519SecretKey::FromSeed(*seed);
+    REQUIRE(again);
+    CHECK(again->public_key() == key->public_key());
+  }
 }
 
 }  // namespace
