@@ -70,8 +70,8 @@ Result<GitSignResult> GitSigner::Sign(const GitSignRequest& request) const {
   uint64_t serial = crypto::RandomU64();
   if (serial == 0) serial = 1;  // 0 reads as "no serial" in revocation lists
 
-  // The one-time key: guarded memory, destroyed (zeroed) when this scope ends.
-  NOTME_TRY(auto key, crypto::Ed25519SecretKey::Generate());
+  // The one-time key: this thread's locked scratch page, wiped when this scope ends.
+  NOTME_TRY(auto key, crypto::Ed25519SecretKey::GenerateOneTime());
   CertificateRequest cert_request{key.public_key(), serial, CertType::kUser,
                                   KeyId(request.agent), {options_.principal},
                                   static_cast<uint64_t>(after), static_cast<uint64_t>(before),

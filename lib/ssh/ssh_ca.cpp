@@ -18,6 +18,9 @@ Result<void> SshCa::EnsureLoadedLocked() {
   if (!seed) return Fail(seed.error());
   auto key = crypto::Ed25519SecretKey::FromSeed(*seed);
   if (!key) return Fail(ErrorCode::kInvalidKey, "ssh-ca keyring entry is not an Ed25519 seed");
+  // Signs a certificate for every signature for the daemon's life: read-only instead of
+  // toggled around each use (docs/threat-model.md "Guarded memory").
+  key->KeepReadOnly();
   key_.emplace(std::move(*key));
   return Ok();
 }
