@@ -13,7 +13,6 @@
 namespace notme::proxy {
 namespace {
 
-constexpr size_t kResponseChunk = 64 * 1024;
 constexpr size_t kRefusalDrainLimit = 64 * 1024;
 
 int64_t MillisSince(std::chrono::steady_clock::time_point start) {
@@ -122,14 +121,11 @@ ProxyService::ProxyService(const RouteStore& routes, SecretLookup secrets, Proxy
       secrets_(std::move(secrets)),
       audit_(std::move(audit)),
       options_(options),
-      pool_(std::make_unique<UpstreamPool>(options.pool)),
-      workers_(std::make_unique<server::WorkerPool>(server::WorkerPool::Options{
-          options.max_exchanges, /*min_idle=*/2, std::chrono::milliseconds(30000)})) {}
+      pool_(std::make_unique<UpstreamPool>(options.pool)) {}
 
 ProxyService::~ProxyService() {
-  // Every exchange was joined by its request (the servers stopped first); the idle
+  // Every exchange ended with its request (the servers stopped first); the idle
   // connections close here.
-  workers_->Shutdown();
   pool_->Clear();
 }
 
@@ -211,11 +207,10 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
     // a new connection needs a (checked) resolution.
     p.connection.pool = pool_.get();
     p.connection.pool_key = UpstreamPoolKey(*route, caller.principal);
-    p.connection.client = pool_->Take(p.connection.pool_key);
-    p.connection.reused = p.connection.client != nullptr;
-    if (!p.connection.reused) {
+    p.connection.connection = pool_->Take(p.connection.pool_key);
+    if (p.connection.connection == nullptr) {
       NOTME_TRY(auto address, ResolveUpstream(route->upstream.host, route->allow_loopback));
-      p.connection.client = MakeUpstreamClient(route->upstream, address, route->ca_file, options_);
+      p.connection.target = TargetFor(*route, address);
     }
     forwarding = true;
     return Forward(caller, *route, p, req, res, body, record, start, audit_deferred);
@@ -251,8 +246,8 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   up.headers = p.headers;
   up.headers.emplace(route.injection.HeaderName(), rendered);
   up.framing = p.framing;
-  auto started = UpstreamExchange::Start(*workers_, std::move(p.connection), route.upstream,
-                                         std::move(up), options_);
+  auto started = UpstreamExchange::Start(std::move(p.connection), route.upstream, std::move(up),
+                                         options_);
   if (!started) {
     WipeString(rendered);
     return Fail(started.error());
@@ -260,22 +255,32 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   std::shared_ptr<UpstreamExchange> ex = std::move(*started);
 
   if (p.framing.has_body()) {
-    bool ok = true;
-    if (body != nullptr) {
-      ok = (*body)([&](const char* data, size_t n) { return ex->WriteRequestBody(data, n); });
-    } else {
-      ok = ex->WriteRequestBody(req.body.data(), req.body.size());
-    }
+    // The body goes from the caller's connection to the upstream's piece by piece, on
+    // this thread. When the upstream stops taking it, its early answer (if any) is still
+    // read below; when the caller's body breaks off, there is nothing to forward.
+    std::optional<Error> upstream_error;
+    auto write = [&](const char* data, size_t n) {
+      auto written = ex->WriteRequestBody(data, n);
+      if (!written) upstream_error = written.error();
+      return written.has_value();
+    };
+    bool ok = body != nullptr ? (*body)(write) : write(req.body.data(), req.body.size());
     if (ok) {
-      ex->FinishRequestBody();
+      if (auto finished = ex->FinishRequestBody(); !finished) upstream_error = finished.error();
     } else {
       res.set_header("Connection", "close");
+      if (!upstream_error) {
+        WipeString(rendered);
+        return Fail(ErrorCode::kInvalidRequest, "the request body was cut short");
+      }
+    }
+    if (upstream_error && upstream_error->code() == ErrorCode::kInvalidRequest) {
+      WipeString(rendered);
+      return Fail(*upstream_error);
     }
   }
-  auto head = ex->WaitForHead();
+  auto head = ex->ReadHead();
   if (!head) {
-    ex->Abort();
-    (void)ex->Join();
     WipeString(rendered);
     return Fail(head.error());
   }
@@ -295,49 +300,54 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
     if (req.method == "HEAD" && head->content_length) {
       res.set_header("Content-Length", std::to_string(*head->content_length));
     }
-    ex->Abort();  // nothing more to read; ends a keep-alive read at once
-    (void)ex->Join();
     record.response_bytes = ex->response_bytes();
     return Ok();
   }
 
   audit_deferred = true;
   record.status = head->status;
-  auto releaser = [ex, record, start, audit = audit_](bool success) mutable {
-    if (!success) ex->Abort();
-    auto joined = ex->Join();
+  // The server sends the answer after this handler returned, calling the provider on the
+  // same thread; the upstream body is read as the caller's connection takes it.
+  auto failure = std::make_shared<std::optional<Error>>();
+  auto releaser = [ex, failure, record, start, audit = audit_](bool success) mutable {
+    ex->Finish();
     record.request_bytes = ex->request_bytes();
     record.response_bytes = ex->response_bytes();
     record.duration_ms = MillisSince(start);
-    if (!joined) {
-      record.error = std::string(ErrorCodeName(joined.error().code()));
+    if (*failure) {
+      record.error = std::string(ErrorCodeName((*failure)->code()));
     } else if (!success) {
       record.error = "caller_disconnected";
     }
     if (audit) audit(record);
   };
+  // One piece of the upstream body to `sink`: false ends the answer (upstream failed or
+  // caller gone); `end` is set at the end of the upstream body.
+  auto pump = [ex, failure](httplib::DataSink& sink, bool& end) {
+    auto piece = ex->ReadResponseBody();
+    if (!piece) {
+      *failure = piece.error();
+      return false;
+    }
+    end = piece->empty();
+    return end || sink.write(piece->data(), piece->size());
+  };
   if (head->content_length && req.ranges.empty()) {
     res.set_content_provider(
         static_cast<size_t>(*head->content_length), content_type,
-        [ex](size_t, size_t length, httplib::DataSink& sink) {
-          std::string buf;
-          if (ex->ReadResponseBody(buf, std::min(length, kResponseChunk)) != BytePipe::ReadStatus::kData) {
-            return false;
-          }
-          return sink.write(buf.data(), buf.size());
+        [pump](size_t, size_t, httplib::DataSink& sink) {
+          bool end = false;
+          return pump(sink, end) && !end;  // the end before Content-Length bytes: cut short
         },
         releaser);
   } else {
     res.set_chunked_content_provider(
         content_type,
-        [ex](size_t, httplib::DataSink& sink) {
-          std::string buf;
-          switch (ex->ReadResponseBody(buf, kResponseChunk)) {
-            case BytePipe::ReadStatus::kData: return sink.write(buf.data(), buf.size());
-            case BytePipe::ReadStatus::kEof: sink.done(); return true;
-            case BytePipe::ReadStatus::kAborted: return false;
-          }
-          return false;
+        [pump](size_t, httplib::DataSink& sink) {
+          bool end = false;
+          if (!pump(sink, end)) return false;
+          if (end) sink.done();
+          return true;
         },
         releaser);
   }

@@ -12,9 +12,9 @@
 //      never a header value, secret or token.
 // The caller's identity comes from the daemon (socket kind, or a verified access token),
 // never from the request itself.
-// Idle upstream connections are kept per route for reuse (UpstreamPool), and exchanges run
-// on a pool of reused worker threads (docs/proxy.md "Connection reuse").
-// Thread-safe: const after construction apart from those two internally locked pools;
+// Idle upstream connections are kept per route and caller for reuse (UpstreamPool); each
+// exchange runs on the handler's own thread (docs/proxy.md "Connection reuse").
+// Thread-safe: const after construction apart from that internally locked pool;
 // each request is independent.
 
 #include <chrono>
@@ -32,7 +32,6 @@
 #include "proxy/route_store.h"
 #include "proxy/upstream_exchange.h"
 #include "proxy/upstream_pool.h"
-#include "server/worker_pool.h"
 
 namespace notme::proxy {
 
@@ -66,8 +65,8 @@ class ProxyService {
   // `routes` must outlive the service.
   ProxyService(const RouteStore& routes, SecretLookup secrets, ProxyAuditSink audit,
                ForwarderOptions options);
-  // Waits for the exchange workers (every request must have finished: stop the servers
-  // first) and closes the idle upstream connections.
+  // Closes the idle upstream connections (every request must have finished: stop the
+  // servers first).
   ~ProxyService();
   ProxyService(const ProxyService&) = delete;
   ProxyService& operator=(const ProxyService&) = delete;
@@ -102,7 +101,6 @@ class ProxyService {
   ProxyAuditSink audit_;
   ForwarderOptions options_;
   std::unique_ptr<UpstreamPool> pool_;
-  std::unique_ptr<server::WorkerPool> workers_;
 };
 
 // Status and JSON error body for a refusal; the one place proxy errors map to HTTP.

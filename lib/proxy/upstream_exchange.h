@@ -1,53 +1,40 @@
 #pragma once
-// UpstreamExchange: one proxied request to an upstream, run by cpp-httplib's client on a
-// worker of the proxy's exchange pool so that both bodies stream (docs/proxy.md
-// "Streaming"):
+// UpstreamExchange: one proxied request to an upstream over notme's own HTTP/1.1 client
+// (upstream_client.h), run on the server's handler thread (docs/proxy.md "Streaming"):
 //
-//   server worker (caller side)              exchange worker (upstream side)
-//   ContentReader ──► request BytePipe ──►  Client content provider (Content-Length or chunked)
-//   WaitForHead() ◄── head (status, headers) ◄─ response_handler
-//   content provider ◄─ response BytePipe ◄─ content_receiver
+//   handler:           Start ─► WriteRequestBody… ─► FinishRequestBody ─► ReadHead
+//   content provider:  ReadResponseBody… (the server calls it while sending the answer)
+//   releaser:          Finish (connection back to the pool, or closed)
 //
-// httplib 0.11.4 runs a server handler to completion before sending anything and its
-// client is a single blocking send(); a pipe between two threads is the only way to
-// stream through both without holding a whole body. Memory per exchange is bounded by the
-// two pipes' capacities plus httplib's read buffers. The exchange workers are reused
-// (server::WorkerPool), so a request does not pay a thread start.
+// Each body moves piece by piece from one socket to the other; nothing is held whole,
+// and memory per exchange is the client's 64 KiB read buffer plus the request pieces
+// being written.
 //
-// The client (MakeUpstreamClient) connects to the address the caller resolved and checked
-// (httplib's hostname_addr_map), sends SNI and verifies the certificate for the route's
-// host name (system CA store, or the route's CA file), never follows redirects, never
-// decompresses, keeps its connection alive, and has connect/read/write timeouts. After a
-// clean exchange whose answer allows keep-alive the client goes back to the UpstreamPool
-// under the route's key; after any error, or an answer closing the connection, it is
-// dropped. A request without a body that fails on a reused connection before any answer
-// arrived (the upstream closed the idle socket just then) is retried once on a new
-// connection to the same checked address; only for GET, HEAD and OPTIONS (RFC 9110
-// §9.2.2 idempotent and bodiless).
-//
-// Lifetime: shared by the handler, the response provider and the running task; Join()
-// must be called once the caller is done (it aborts nothing by itself; call Abort() first
-// to cut it short).
-// Thread-safe.
+// Connections: a pooled one (UpstreamPool, filed under the route+caller key) or a new one
+// to the address the caller resolved and checked, with SNI and the certificate verified
+// for the route's host name (system CA store, or the route's CA file). After an exchange
+// whose answer was read in full and allows keep-alive, with nothing left to read, Finish()
+// files the connection back under the same key; anything else closes it. A request without
+// a body that fails on a reused connection before any answer byte arrived is retried once
+// on a new connection (GET, HEAD, OPTIONS only; Http1Exchange).
+// Not thread-safe: one request, used by one thread at a time (the handler, then the
+// server's sending of the answer).
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 
 #include "notme/result.h"
-#include "notme/thread_annotations.h"
 #include "proxy/address_policy.h"
-#include "proxy/byte_pipe.h"
 #include "proxy/header_policy.h"
 #include "proxy/route.h"
+#include "proxy/upstream_client.h"
 #include "proxy/upstream_pool.h"
-#include "server/worker_pool.h"
 
 namespace notme::proxy {
 
@@ -55,9 +42,7 @@ struct ForwarderOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds read_timeout{120000};  // also the longest SSE silence
   std::chrono::milliseconds write_timeout{60000};
-  size_t pipe_capacity = 256 * 1024;  // per direction
-  size_t max_exchanges = 256;         // concurrent upstream exchanges (worker threads)
-  UpstreamPool::Options pool;         // idle keep-alive connections
+  UpstreamPool::Options pool;  // idle keep-alive connections
 };
 
 struct UpstreamRequest {
@@ -71,75 +56,63 @@ struct ResponseHead {
   int status = 0;
   httplib::Headers headers;  // as the upstream sent them (filter before passing on)
   std::optional<uint64_t> content_length;
-  bool has_body = false;  // false for HEAD, 1xx, 204, 304 and Content-Length: 0
+  bool has_body = false;  // false for HEAD, 204, 304 and Content-Length: 0
 };
 
-// A client for `url` that connects only to `addr` (see above). `url` gives the host name
-// for SNI, Host and certificate checks.
-std::unique_ptr<httplib::ClientImpl> MakeUpstreamClient(const UpstreamUrl& url,
-                                                        const ResolvedAddress& addr,
-                                                        const std::string& ca_file,
-                                                        const ForwarderOptions& options);
+// Where to connect for `route` when no pooled connection is there: the checked `address`.
+UpstreamTarget TargetFor(const Route& route, const ResolvedAddress& address);
 
 // Where an exchange runs and where its connection goes afterwards.
 struct ExchangeConnection {
-  std::unique_ptr<httplib::ClientImpl> client;  // from MakeUpstreamClient or the pool
-  bool reused = false;                          // taken from the pool
-  UpstreamPool* pool = nullptr;                 // returned here after a clean exchange
+  std::unique_ptr<UpstreamConnection> connection;  // from the pool, or nullptr
+  UpstreamTarget target;                           // for a new connection (connection == nullptr)
+  UpstreamPool* pool = nullptr;                    // returned here after a clean exchange
   std::string pool_key;
 };
 
 class UpstreamExchange {
  public:
-  // Runs the exchange on a worker of `workers`. `url` gives the Host header.
-  // Errors: kUnavailable when every exchange worker is busy.
-  static Result<std::shared_ptr<UpstreamExchange>> Start(server::WorkerPool& workers,
-                                                         ExchangeConnection connection,
+  // Opens a new connection when none came from the pool, and prepares the request head
+  // (sent with the first body bytes, or by ReadHead). `url` gives the Host header.
+  // Errors: kUpstream (connect refused or failed, TLS, certificate), kTimeout (connect),
+  // kPermissionDenied (connected to a non-public address the route does not allow).
+  static Result<std::unique_ptr<UpstreamExchange>> Start(ExchangeConnection connection,
                                                          const UpstreamUrl& url,
                                                          UpstreamRequest request,
                                                          const ForwarderOptions& options);
-  ~UpstreamExchange() = default;
+  ~UpstreamExchange() { Finish(); }
   UpstreamExchange(const UpstreamExchange&) = delete;
   UpstreamExchange& operator=(const UpstreamExchange&) = delete;
 
-  // Request body from the caller. False once the upstream side failed (stop reading).
-  bool WriteRequestBody(const char* data, size_t n);
-  void FinishRequestBody();
+  // Request body from the caller. Errors: kUpstream (the upstream side failed: stop
+  // reading), kInvalidRequest (more or fewer bytes than the declared length).
+  Result<void> WriteRequestBody(const char* data, size_t n);
+  Result<void> FinishRequestBody();
 
-  // Blocks until the upstream's status line and headers arrived, or the exchange failed.
-  // Errors: kUpstream (connect, TLS, certificate, protocol), kTimeout.
-  Result<ResponseHead> WaitForHead() EXCLUDES(mu_);
+  // Sends what is pending and reads the upstream's status line and headers.
+  // Errors: kUpstream (connection, TLS, malformed answer), kTimeout.
+  Result<ResponseHead> ReadHead();
 
-  // Response body for the caller (see BytePipe::Read).
-  BytePipe::ReadStatus ReadResponseBody(std::string& out, size_t max);
+  // The next piece of the response body (valid until the next call); empty at the end.
+  // Errors: kUpstream.
+  Result<std::string_view> ReadResponseBody();
 
-  // Cuts the exchange short (caller went away).
-  void Abort();
-  // Waits for the exchange to finish; idempotent. Returns the upstream failure, if any.
-  Result<void> Join() EXCLUDES(mu_);
+  // Ends the exchange: the connection goes back to the pool when it may (see above),
+  // else it is closed. Idempotent; no other call may follow.
+  void Finish();
 
-  uint64_t request_bytes() const { return request_bytes_.load(); }
-  uint64_t response_bytes() const { return response_bytes_.load(); }
+  uint64_t request_bytes() const { return exchange_->request_body_bytes(); }
+  uint64_t response_bytes() const { return exchange_->response_body_bytes(); }
 
  private:
-  explicit UpstreamExchange(size_t pipe_capacity)
-      : request_pipe_(pipe_capacity), response_pipe_(pipe_capacity) {}
-  void Run(ExchangeConnection connection, const UpstreamUrl& url, UpstreamRequest request)
-      EXCLUDES(mu_);
-  bool head_published() const EXCLUDES(mu_);
-  void PublishHead(ResponseHead head) EXCLUDES(mu_);
-  void PublishError(Error error) EXCLUDES(mu_);
+  UpstreamExchange(std::unique_ptr<Http1Exchange> exchange, UpstreamPool* pool,
+                   std::string pool_key)
+      : exchange_(std::move(exchange)), pool_(pool), pool_key_(std::move(pool_key)) {}
 
-  BytePipe request_pipe_;
-  BytePipe response_pipe_;
-  std::atomic<uint64_t> request_bytes_{0};
-  std::atomic<uint64_t> response_bytes_{0};
-
-  mutable Mutex mu_;
-  std::condition_variable_any head_cv_;  // head, error or done
-  std::optional<ResponseHead> head_ GUARDED_BY(mu_);
-  std::optional<Error> error_ GUARDED_BY(mu_);
-  bool done_ GUARDED_BY(mu_) = false;
+  std::unique_ptr<Http1Exchange> exchange_;
+  UpstreamPool* pool_;
+  std::string pool_key_;
+  bool finished_ = false;
 };
 
 }  // namespace notme::proxy

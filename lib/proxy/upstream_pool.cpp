@@ -11,9 +11,9 @@ std::string UpstreamPoolKey(const Route& route, const std::string& principal) {
          (route.allow_loopback ? "loopback" : "public") + '\n' + principal;
 }
 
-std::unique_ptr<httplib::ClientImpl> UpstreamPool::Take(const std::string& key) {
+std::unique_ptr<UpstreamConnection> UpstreamPool::Take(const std::string& key) {
   std::vector<Idle> expired;
-  std::unique_ptr<httplib::ClientImpl> client;
+  std::unique_ptr<UpstreamConnection> client;
   {
     MutexLock lock(&mu_);
     auto now = std::chrono::steady_clock::now();
@@ -30,7 +30,7 @@ std::unique_ptr<httplib::ClientImpl> UpstreamPool::Take(const std::string& key) 
   return client;
 }
 
-void UpstreamPool::Put(const std::string& key, std::unique_ptr<httplib::ClientImpl> client) {
+void UpstreamPool::Put(const std::string& key, std::unique_ptr<UpstreamConnection> client) {
   std::vector<Idle> dropped;
   {
     MutexLock lock(&mu_);

@@ -3,7 +3,8 @@
 // reuse"), so that a proxied request does not pay a TCP (and TLS) handshake, a DNS lookup
 // and the CA store load every time.
 //
-// An entry is one httplib client whose socket is open after a complete exchange. Entries
+// An entry is one UpstreamConnection (upstream_client.h) whose socket is open after a
+// complete exchange. Entries
 // are filed under a key naming the route, the caller AND everything that decided where and
 // how the client connects (UpstreamPoolKey): a connection is never shared across routes or
 // callers, and a
@@ -27,10 +28,9 @@
 #include <string>
 #include <vector>
 
-#include <httplib.h>
-
 #include "notme/thread_annotations.h"
 #include "proxy/route.h"
+#include "proxy/upstream_client.h"
 
 namespace notme::proxy {
 
@@ -51,11 +51,11 @@ class UpstreamPool {
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
-  // The most recently returned idle client for `key`, or nullptr.
-  std::unique_ptr<httplib::ClientImpl> Take(const std::string& key) EXCLUDES(mu_);
-  // Files `client` (whose socket is open) as idle under `key`; drops it when the bounds
-  // are reached.
-  void Put(const std::string& key, std::unique_ptr<httplib::ClientImpl> client) EXCLUDES(mu_);
+  // The most recently returned idle connection for `key`, or nullptr.
+  std::unique_ptr<UpstreamConnection> Take(const std::string& key) EXCLUDES(mu_);
+  // Files `client` (whose socket is open and quiet) as idle under `key`; drops it when
+  // the bounds are reached.
+  void Put(const std::string& key, std::unique_ptr<UpstreamConnection> client) EXCLUDES(mu_);
   // Closes every idle client.
   void Clear() EXCLUDES(mu_);
 
@@ -63,7 +63,7 @@ class UpstreamPool {
 
  private:
   struct Idle {
-    std::unique_ptr<httplib::ClientImpl> client;
+    std::unique_ptr<UpstreamConnection> client;
     std::chrono::steady_clock::time_point since;
   };
   // Moves idle clients older than the timeout to `out` (closed by the caller, unlocked).

@@ -1,12 +1,48 @@
 #include "proxy/upstream_pool.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <doctest/doctest.h>
+
+#include "server/unique_fd.h"
 
 namespace notme::proxy {
 namespace {
 
-std::unique_ptr<httplib::ClientImpl> NewClient() {
-  return std::make_unique<httplib::ClientImpl>("127.0.0.1", 9);
+// A loopback listener the pooled connections connect to (never accepted: the kernel
+// completes the handshake from the backlog).
+class Listener {
+ public:
+  Listener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sin), sizeof(sin)) == 0);
+    REQUIRE(::listen(fd_.get(), 64) == 0);
+    socklen_t len = sizeof(sin);
+    REQUIRE(::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&sin), &len) == 0);
+    port_ = ntohs(sin.sin_port);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  server::UniqueFd fd_;
+  uint16_t port_ = 0;
+};
+
+std::unique_ptr<UpstreamConnection> NewClient() {
+  static Listener listener;
+  UpstreamTarget t;
+  t.host = "127.0.0.1";
+  t.port = listener.port();
+  t.tls = false;
+  t.address = {"127.0.0.1", AF_INET};
+  t.allow_non_public = true;
+  auto c = UpstreamConnection::Open(t, StreamTimeouts{});
+  REQUIRE(c.has_value());
+  return std::move(*c);
 }
 
 Route MakeRoute(const std::string& name, const std::string& upstream) {

@@ -1,0 +1,283 @@
+#include "proxy/tls_stream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "notme/thread_annotations.h"
+
+namespace notme::proxy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// SSL_CTX per CA file, made on first use and kept for the life of the process: loading
+// the system store is the expensive part of a TLS client, and each context is immutable
+// once made (SSL_CTX is thread-safe for SSL_new).
+class TlsContexts {
+ public:
+  Result<SSL_CTX*> Get(const std::string& ca_file) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    auto it = contexts_.find(ca_file);
+    if (it != contexts_.end()) return it->second;
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr) return Fail(ErrorCode::kUpstream, "cannot create a TLS context");
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    // A peer closing without close_notify reads as EOF; the HTTP framing (Content-Length,
+    // the last chunk) is what tells a complete answer from a cut one.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    int ok = ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                             : SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
+    ERR_clear_error();
+    if (ok != 1) {
+      SSL_CTX_free(ctx);
+      return Fail(ErrorCode::kUpstream, ca_file.empty() ? "cannot load the system CA store"
+                                                        : "cannot load the route's CA file");
+    }
+    contexts_.emplace(ca_file, ctx);
+    return ctx;
+  }
+
+ private:
+  Mutex mu_;
+  std::map<std::string, SSL_CTX*> contexts_ GUARDED_BY(mu_);
+};
+
+TlsContexts& Contexts() {
+  static TlsContexts* contexts = new TlsContexts();  // never destroyed: used until exit
+  return *contexts;
+}
+
+// A socket BIO that sends with MSG_NOSIGNAL: a peer that went away must not raise SIGPIPE
+// in a process that did not ignore it (tests, the CLI).
+int BioWrite(BIO* bio, const char* data, int n) {
+  BIO_clear_retry_flags(bio);
+  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
+  ssize_t r = ::send(fd, data, static_cast<size_t>(n), MSG_NOSIGNAL);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_write(bio);
+  return static_cast<int>(r);
+}
+
+int BioRead(BIO* bio, char* data, int n) {
+  BIO_clear_retry_flags(bio);
+  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
+  ssize_t r = ::recv(fd, data, static_cast<size_t>(n), 0);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_read(bio);
+  return static_cast<int>(r);
+}
+
+long BioCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int BioCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* SocketBio() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "notme-socket");
+    BIO_meth_set_write(m, BioWrite);
+    BIO_meth_set_read(m, BioRead);
+    BIO_meth_set_ctrl(m, BioCtrl);
+    BIO_meth_set_create(m, BioCreate);
+    return m;
+  }();
+  return method;
+}
+
+bool IsIpLiteral(const std::string& host) {
+  in6_addr buf{};
+  return inet_pton(AF_INET, host.c_str(), &buf) == 1 || inet_pton(AF_INET6, host.c_str(), &buf) == 1;
+}
+
+std::chrono::milliseconds Left(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<UpstreamStream>> UpstreamStream::Connect(const ResolvedAddress& address,
+                                                                 uint16_t port,
+                                                                 bool allow_non_public,
+                                                                 const StreamTimeouts& timeouts) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (address.family == AF_INET6) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    if (inet_pton(AF_INET6, address.ip.c_str(), &sin6->sin6_addr) != 1) {
+      return Fail(ErrorCode::kUnavailable, "invalid upstream address");
+    }
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    if (inet_pton(AF_INET, address.ip.c_str(), &sin->sin_addr) != 1) {
+      return Fail(ErrorCode::kUnavailable, "invalid upstream address");
+    }
+    len = sizeof(sockaddr_in);
+  }
+  server::UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return Fail(ErrorCode::kUnavailable, "cannot create a socket");
+  std::unique_ptr<UpstreamStream> s(new UpstreamStream(std::move(fd), timeouts));
+  int fdn = s->fd_.get();
+  if (::connect(fdn, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (errno != EINPROGRESS) return Fail(ErrorCode::kUnavailable, "cannot connect to the upstream");
+    if (!s->Wait(POLLOUT, timeouts.connect)) {
+      return Fail(ErrorCode::kTimeout, "connecting to the upstream timed out");
+    }
+    int err = 0;
+    socklen_t elen = sizeof(err);
+    if (::getsockopt(fdn, SOL_SOCKET, SO_ERROR, &err, &elen) != 0 || err != 0) {
+      return Fail(ErrorCode::kUnavailable, "cannot connect to the upstream");
+    }
+  }
+  int one = 1;
+  ::setsockopt(fdn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (!allow_non_public) {
+    sockaddr_storage peer{};
+    socklen_t plen = sizeof(peer);
+    if (::getpeername(fdn, reinterpret_cast<sockaddr*>(&peer), &plen) != 0 ||
+        IsNonPublicAddress(reinterpret_cast<const sockaddr*>(&peer))) {
+      return Fail(ErrorCode::kPermissionDenied, "the upstream address is not public");
+    }
+  }
+  return s;
+}
+
+UpstreamStream::~UpstreamStream() {
+  if (ssl_ != nullptr) {
+    // close_notify, best effort: the socket is non-blocking and closed right after.
+    SSL_shutdown(ssl_);
+    SSL_free(ssl_);
+    ERR_clear_error();
+  }
+}
+
+bool UpstreamStream::Wait(short events, std::chrono::milliseconds timeout) const {
+  pollfd p{fd_.get(), events, 0};
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    int r = ::poll(&p, 1, static_cast<int>(Left(deadline).count()));
+    if (r > 0) return (p.revents & (events | POLLHUP | POLLERR)) != 0;
+    if (r == 0 || errno != EINTR) return false;
+  }
+}
+
+bool UpstreamStream::WaitFor(int ssl_error, std::chrono::milliseconds timeout) const {
+  if (ssl_error == SSL_ERROR_WANT_READ) return Wait(POLLIN, timeout);
+  if (ssl_error == SSL_ERROR_WANT_WRITE) return Wait(POLLOUT, timeout);
+  return false;
+}
+
+Result<void> UpstreamStream::StartTls(const std::string& host, const std::string& ca_file) {
+  NOTME_TRY(SSL_CTX * ctx, Contexts().Get(ca_file));
+  ssl_ = SSL_new(ctx);
+  BIO* bio = ssl_ != nullptr ? BIO_new(SocketBio()) : nullptr;
+  if (bio == nullptr) return Fail(ErrorCode::kUpstream, "cannot create a TLS connection");
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_.get())));
+  SSL_set_bio(ssl_, bio, bio);
+  if (IsIpLiteral(host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str());
+  } else {
+    // SSL_set_tlsext_host_name, without its old-style cast.
+    SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(host.c_str()));
+    SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    SSL_set1_host(ssl_, host.c_str());
+  }
+  auto deadline = Clock::now() + timeouts_.connect;
+  for (;;) {
+    int r = SSL_connect(ssl_);
+    if (r == 1) return Ok();
+    int e = SSL_get_error(ssl_, r);
+    if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) && Left(deadline).count() > 0) {
+      if (WaitFor(e, Left(deadline))) continue;
+      ERR_clear_error();
+      return Fail(ErrorCode::kTimeout, "TLS handshake with the upstream timed out");
+    }
+    bool unverified = SSL_get_verify_result(ssl_) != X509_V_OK;
+    ERR_clear_error();
+    return Fail(ErrorCode::kUpstream, unverified ? "upstream certificate verification failed"
+                                                 : "TLS handshake with the upstream failed");
+  }
+}
+
+Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n) {
+  for (;;) {
+    if (ssl_ == nullptr) {
+      ssize_t r = ::recv(fd_.get(), buf, n, 0);
+      if (r >= 0) return static_cast<size_t>(r);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return Fail(ErrorCode::kUpstream, "reading from the upstream failed");
+      if (!Wait(POLLIN, timeouts_.read)) {
+        return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
+      }
+      continue;
+    }
+    size_t got = 0;
+    int r = SSL_read_ex(ssl_, buf, n, &got);
+    if (r == 1) return got;
+    int e = SSL_get_error(ssl_, r);
+    if (e == SSL_ERROR_ZERO_RETURN) return size_t{0};
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (WaitFor(e, timeouts_.read)) continue;
+      return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
+    }
+    ERR_clear_error();
+    return Fail(ErrorCode::kUpstream, "reading from the upstream failed (TLS)");
+  }
+}
+
+Result<void> UpstreamStream::WriteAll(std::string_view data) {
+  while (!data.empty()) {
+    size_t done = 0;
+    int e = 0;
+    if (ssl_ == nullptr) {
+      ssize_t r = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      if (r >= 0) {
+        done = static_cast<size_t>(r);
+      } else if (errno == EAGAIN) {
+        e = SSL_ERROR_WANT_WRITE;
+      } else if (errno != EINTR) {
+        return Fail(ErrorCode::kUpstream, "writing to the upstream failed");
+      }
+    } else {
+      int r = SSL_write_ex(ssl_, data.data(), data.size(), &done);
+      if (r != 1) {
+        e = SSL_get_error(ssl_, r);
+        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+          ERR_clear_error();
+          return Fail(ErrorCode::kUpstream, "writing to the upstream failed (TLS)");
+        }
+      }
+    }
+    data.remove_prefix(done);
+    if (e != 0 && !WaitFor(e, timeouts_.write)) {
+      return Fail(ErrorCode::kUpstream, "writing to the upstream timed out");
+    }
+  }
+  return Ok();
+}
+
+bool UpstreamStream::Quiet() const {
+  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return false;
+  pollfd p{fd_.get(), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+}  // namespace notme::proxy
