@@ -326,7 +326,12 @@ int DaemonMain(int argc, char** argv) {
     spdlog::critical("{}", daemon.error().message());
     return 1;
   }
-  if (auto r = (*daemon)->Start(TakeListenFds()); !r) {
+  auto activation_fds = TakeListenFds();
+  if (!activation_fds) {
+    spdlog::critical("{}", activation_fds.error().message());
+    return 1;
+  }
+  if (auto r = (*daemon)->Start(std::move(*activation_fds)); !r) {
     spdlog::critical("{}", r.error().message());
     return 1;
   }

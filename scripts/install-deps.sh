@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   # libraries (docs/dependencies.md says what each is for)
   libsodium-dev libssl-dev libcpp-httplib-dev nlohmann-json3-dev libcli11-dev
-  libsecret-1-dev libspdlog-dev doctest-dev libsystemd-dev
+  libsecret-1-dev libspdlog-dev doctest-dev
   # real peers used by the tests
   openssh-client gnome-keyring dbus dbus-x11 libsecret-tools python3 python3-jwcrypto
   ca-certificates curl procps

@@ -26,7 +26,6 @@ class Notme < Formula
 
   on_linux do
     depends_on "libsecret"
-    depends_on "systemd"
   end
 
   def install

@@ -1,0 +1,1 @@
+notme_add_fuzzer(systemd_env LIBS notmed_core)
