@@ -1,7 +1,5 @@
 #include "keyring/secret_service_keyring.h"
 
-#include <libsecret/secret.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "keyring/libsecret_api.h"
 #include "keyring/validate.h"
 #include "keyring/watchdog.h"
 
@@ -33,35 +32,45 @@ const SecretSchema* Schema() {
   return &schema;
 }
 
-// Owning wrappers for the GLib objects a call creates.
+// Owning wrappers for the GLib objects a call creates (functions from the loaded api).
 struct GErrorDeleter {
-  void operator()(GError* e) const { g_error_free(e); }
+  const LibsecretApi* api;
+  void operator()(GError* e) const { api->g_error_free(e); }
 };
 struct HashTableDeleter {
-  void operator()(GHashTable* t) const { g_hash_table_unref(t); }
+  const LibsecretApi* api;
+  void operator()(GHashTable* t) const { api->g_hash_table_unref(t); }
 };
 struct SecretValueDeleter {
+  const LibsecretApi* api;
   // secret_value_unref frees the egg-secure (mlocked) buffer, wiping it.
-  void operator()(SecretValue* v) const { secret_value_unref(v); }
+  void operator()(SecretValue* v) const { api->secret_value_unref(v); }
 };
 using HashTablePtr = std::unique_ptr<GHashTable, HashTableDeleter>;
+using SecretValuePtr = std::unique_ptr<SecretValue, SecretValueDeleter>;
+
+HashTablePtr NewTable(const LibsecretApi& api) {
+  return HashTablePtr(api.g_hash_table_new(api.g_str_hash, api.g_str_equal),
+                      HashTableDeleter{&api});
+}
 
 // Attribute table for a lookup/clear (name only) or a store (name and kind). Keys and
 // values point into `name`/`kind`, which must outlive the table.
-HashTablePtr Attributes(const std::string& name, const char* kind) {
-  HashTablePtr t(g_hash_table_new(g_str_hash, g_str_equal));
-  g_hash_table_insert(t.get(), const_cast<char*>(kAttrName), const_cast<char*>(name.c_str()));
+HashTablePtr Attributes(const LibsecretApi& api, const std::string& name, const char* kind) {
+  HashTablePtr t = NewTable(api);
+  api.g_hash_table_insert(t.get(), const_cast<char*>(kAttrName), const_cast<char*>(name.c_str()));
   if (kind != nullptr) {
-    g_hash_table_insert(t.get(), const_cast<char*>(kAttrKind), const_cast<char*>(kind));
+    api.g_hash_table_insert(t.get(), const_cast<char*>(kAttrKind), const_cast<char*>(kind));
   }
   return t;
 }
 
 // One error policy for every D-Bus failure. GError messages come from D-Bus and the
 // keyring daemon and never contain the value (it is not part of any error reply).
-Error ToError(GError* raw, Watchdog& watchdog, std::chrono::milliseconds timeout,
-              std::string_view what) {
-  std::unique_ptr<GError, GErrorDeleter> e(raw);
+Error ToError(const LibsecretApi& api, GError* raw, Watchdog& watchdog,
+              std::chrono::milliseconds timeout, std::string_view what) {
+  std::unique_ptr<GError, GErrorDeleter> e(raw, GErrorDeleter{&api});
+  const GQuark secret_error = api.secret_error_get_quark();  // SECRET_ERROR
   std::string prefix = "keyring: " + std::string(what) + ": ";
   if (watchdog.Fired()) {
     return Error(ErrorCode::kTimeout,
@@ -70,10 +79,10 @@ Error ToError(GError* raw, Watchdog& watchdog, std::chrono::milliseconds timeout
                      " ms (a locked keyring waiting for an unlock prompt?)");
   }
   if (e == nullptr) return Error(ErrorCode::kInternal, prefix + "failed without an error");
-  if (e->domain == SECRET_ERROR && e->code == SECRET_ERROR_IS_LOCKED) {
+  if (e->domain == secret_error && e->code == SECRET_ERROR_IS_LOCKED) {
     return Error(ErrorCode::kUnavailable, prefix + "the keyring is locked; unlock it first");
   }
-  if (e->domain == SECRET_ERROR && e->code == SECRET_ERROR_NO_SUCH_OBJECT) {
+  if (e->domain == secret_error && e->code == SECRET_ERROR_NO_SUCH_OBJECT) {
     return Error(ErrorCode::kNotFound, prefix + "no such entry");
   }
   return Error(ErrorCode::kUnavailable, prefix + e->message);
@@ -100,15 +109,17 @@ Result<std::unique_ptr<SecretServiceKeyring>> SecretServiceKeyring::Connect(
                 "keyring: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset and no "
                 "$XDG_RUNTIME_DIR/bus), so no Secret Service");
   }
-  Watchdog watchdog(timeout);
+  // Loaded only now, with a session bus to talk to (docs/keyring.md "Lazy loading").
+  NOTME_TRY(const LibsecretApi* api, LoadLibsecret());
+  Watchdog watchdog(*api, timeout);
   GError* error = nullptr;
   // Opening the transport session proves org.freedesktop.secrets answers (and lets
   // values travel encrypted on the bus when the service supports it).
   SecretService* service =
-      secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, watchdog.cancellable(), &error);
-  if (service == nullptr) return Fail(ToError(error, watchdog, timeout, "connect"));
-  g_object_unref(service);  // libsecret keeps its own process-wide reference
-  return std::unique_ptr<SecretServiceKeyring>(new SecretServiceKeyring(timeout));
+      api->secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, watchdog.cancellable(), &error);
+  if (service == nullptr) return Fail(ToError(*api, error, watchdog, timeout, "connect"));
+  api->g_object_unref(service);  // libsecret keeps its own process-wide reference
+  return std::unique_ptr<SecretServiceKeyring>(new SecretServiceKeyring(*api, timeout));
 }
 
 Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::SecretBytes& value,
@@ -117,40 +128,41 @@ Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::Se
   const std::string name_str(name);
   const std::string kind_str(KindName(kind));
   const std::string label_str(label);
-  HashTablePtr attributes = Attributes(name_str, kind_str.c_str());
+  HashTablePtr attributes = Attributes(api_, name_str, kind_str.c_str());
   // secret_value_new copies into libsecret's non-pageable memory; the SecretBytes stays
   // readable only for that copy.
-  std::unique_ptr<SecretValue, SecretValueDeleter> secret(
-      value.RevealForCrypto([](std::span<const uint8_t> bytes) {
-        return secret_value_new(reinterpret_cast<const gchar*>(bytes.data()),
-                                static_cast<gssize>(bytes.size()), kContentType);
-      }));
+  SecretValuePtr secret(value.RevealForCrypto([&](std::span<const uint8_t> bytes) {
+                          return api_.secret_value_new(reinterpret_cast<const gchar*>(bytes.data()),
+                                                       static_cast<gssize>(bytes.size()),
+                                                       kContentType);
+                        }),
+                        SecretValueDeleter{&api_});
   MutexLock lock(&mu_);
-  Watchdog watchdog(timeout_);
+  Watchdog watchdog(api_, timeout_);
   GError* error = nullptr;
-  const gboolean ok = secret_password_storev_binary_sync(
+  const gboolean ok = api_.secret_password_storev_binary_sync(
       Schema(), attributes.get(), SECRET_COLLECTION_DEFAULT, label_str.c_str(), secret.get(),
       watchdog.cancellable(), &error);
-  if (!ok) return Fail(ToError(error, watchdog, timeout_, "store"));
+  if (!ok) return Fail(ToError(api_, error, watchdog, timeout_, "store"));
   return Ok();
 }
 
 Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) {
   NOTME_TRY_VOID(ParseName(name));
   const std::string name_str(name);
-  HashTablePtr attributes = Attributes(name_str, nullptr);
-  std::unique_ptr<SecretValue, SecretValueDeleter> secret;
+  HashTablePtr attributes = Attributes(api_, name_str, nullptr);
+  SecretValuePtr secret(nullptr, SecretValueDeleter{&api_});
   {
     MutexLock lock(&mu_);
-    Watchdog watchdog(timeout_);
+    Watchdog watchdog(api_, timeout_);
     GError* error = nullptr;
-    secret.reset(secret_password_lookupv_binary_sync(Schema(), attributes.get(),
-                                                      watchdog.cancellable(), &error));
-    if (error != nullptr) return Fail(ToError(error, watchdog, timeout_, "lookup"));
+    secret.reset(api_.secret_password_lookupv_binary_sync(Schema(), attributes.get(),
+                                                           watchdog.cancellable(), &error));
+    if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "lookup"));
   }
   if (secret == nullptr) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
   gsize length = 0;
-  const gchar* bytes = secret_value_get(secret.get(), &length);
+  const gchar* bytes = api_.secret_value_get(secret.get(), &length);
   if (length == 0 || length > kMaxValueSize) {
     return Fail(ErrorCode::kInternal, "keyring: stored value has an impossible size");
   }
@@ -163,44 +175,44 @@ Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) 
 Result<void> SecretServiceKeyring::Remove(std::string_view name) {
   NOTME_TRY_VOID(ParseName(name));
   const std::string name_str(name);
-  HashTablePtr attributes = Attributes(name_str, nullptr);
+  HashTablePtr attributes = Attributes(api_, name_str, nullptr);
   MutexLock lock(&mu_);
-  Watchdog watchdog(timeout_);
+  Watchdog watchdog(api_, timeout_);
   GError* error = nullptr;
   const gboolean removed =
-      secret_password_clearv_sync(Schema(), attributes.get(), watchdog.cancellable(), &error);
-  if (error != nullptr) return Fail(ToError(error, watchdog, timeout_, "remove"));
+      api_.secret_password_clearv_sync(Schema(), attributes.get(), watchdog.cancellable(), &error);
+  if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "remove"));
   if (!removed) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
   return Ok();
 }
 
 Result<std::vector<SecretInfo>> SecretServiceKeyring::List() {
-  HashTablePtr attributes(g_hash_table_new(g_str_hash, g_str_equal));
+  HashTablePtr attributes = NewTable(api_);
   GList* items = nullptr;
   {
     MutexLock lock(&mu_);
-    Watchdog watchdog(timeout_);
+    Watchdog watchdog(api_, timeout_);
     GError* error = nullptr;
     // Without SECRET_SEARCH_LOAD_SECRETS: only labels, attributes and times travel.
-    items = secret_password_searchv_sync(Schema(), attributes.get(), SECRET_SEARCH_ALL,
-                                         watchdog.cancellable(), &error);
-    if (error != nullptr) return Fail(ToError(error, watchdog, timeout_, "list"));
+    items = api_.secret_password_searchv_sync(Schema(), attributes.get(), SECRET_SEARCH_ALL,
+                                              watchdog.cancellable(), &error);
+    if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "list"));
   }
   std::vector<SecretInfo> out;
   for (GList* l = items; l != nullptr; l = l->next) {
     auto* item = static_cast<SecretRetrievable*>(l->data);
-    HashTablePtr attrs(secret_retrievable_get_attributes(item));
-    const auto* name = static_cast<const char*>(g_hash_table_lookup(attrs.get(), kAttrName));
+    HashTablePtr attrs(api_.secret_retrievable_get_attributes(item), HashTableDeleter{&api_});
+    const auto* name = static_cast<const char*>(api_.g_hash_table_lookup(attrs.get(), kAttrName));
     if (name == nullptr) continue;
     Result<Kind> kind = ParseName(name);
     if (!kind) continue;  // not an entry notme wrote; never surface it
-    gchar* label = secret_retrievable_get_label(item);
+    gchar* label = api_.secret_retrievable_get_label(item);
     out.push_back(SecretInfo{name, *kind, label != nullptr ? label : "",
-                             static_cast<int64_t>(secret_retrievable_get_created(item)),
-                             static_cast<int64_t>(secret_retrievable_get_modified(item))});
-    g_free(label);
+                             static_cast<int64_t>(api_.secret_retrievable_get_created(item)),
+                             static_cast<int64_t>(api_.secret_retrievable_get_modified(item))});
+    api_.g_free(label);
   }
-  g_list_free_full(items, g_object_unref);
+  api_.g_list_free_full(items, api_.g_object_unref);
   std::sort(out.begin(), out.end(),
             [](const SecretInfo& a, const SecretInfo& b) { return a.name < b.name; });
   // The Secret Service may hold duplicates written by another client; report each once.

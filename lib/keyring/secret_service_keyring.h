@@ -1,6 +1,8 @@
 #pragma once
 // SecretServiceKeyring: a Keyring over the freedesktop Secret Service (GNOME Keyring,
-// KWallet, KeePassXC) through libsecret. Built only where libsecret is available.
+// KWallet, KeePassXC) through libsecret. Built only where libsecret's headers are
+// available; libsecret itself is loaded with dlopen when Connect first runs
+// (libsecret_api.h), so processes that never connect map no GLib.
 //
 // Items use the schema "dev.notme.Secret" with attributes notme-name (the full entry
 // name) and notme-kind (KindName), stored in the default collection ("login"). Values
@@ -22,12 +24,15 @@
 
 namespace notme::keyring {
 
+struct LibsecretApi;  // libsecret_api.h; GLib's headers stay out of this one
+
 class SecretServiceKeyring final : public Keyring {
  public:
   static constexpr std::chrono::milliseconds kDefaultTimeout{5000};
 
-  // Connects to the Secret Service on the session bus and opens a transport session.
-  // Errors: kUnavailable (no session bus, no Secret Service), kTimeout.
+  // Connects to the Secret Service on the session bus and opens a transport session,
+  // loading libsecret first when a session bus is configured. Errors: kUnavailable (no
+  // session bus, libsecret cannot be loaded, no Secret Service), kTimeout.
   static Result<std::unique_ptr<SecretServiceKeyring>> Connect(
       std::chrono::milliseconds timeout = kDefaultTimeout);
 
@@ -39,8 +44,10 @@ class SecretServiceKeyring final : public Keyring {
   std::string_view Backend() const override { return "secret-service"; }
 
  private:
-  explicit SecretServiceKeyring(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  SecretServiceKeyring(const LibsecretApi& api, std::chrono::milliseconds timeout)
+      : api_(api), timeout_(timeout) {}
 
+  const LibsecretApi& api_;  // process-wide, loaded for good
   const std::chrono::milliseconds timeout_;
   Mutex mu_;
 };

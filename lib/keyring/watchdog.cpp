@@ -2,8 +2,8 @@
 
 namespace notme::keyring {
 
-Watchdog::Watchdog(std::chrono::milliseconds timeout)
-    : cancellable_(g_cancellable_new()), thread_([this, timeout] { Run(timeout); }) {}
+Watchdog::Watchdog(const LibsecretApi& api, std::chrono::milliseconds timeout)
+    : api_(api), cancellable_(api.g_cancellable_new()), thread_([this, timeout] { Run(timeout); }) {}
 
 Watchdog::~Watchdog() {
   {
@@ -12,7 +12,7 @@ Watchdog::~Watchdog() {
   }
   cv_.notify_all();
   thread_.join();
-  g_object_unref(cancellable_);
+  api_.g_object_unref(cancellable_);
 }
 
 bool Watchdog::Fired() {
@@ -29,7 +29,7 @@ void Watchdog::Run(std::chrono::milliseconds timeout) {
       fired_ = true;
       // g_cancellable_cancel is thread-safe; the call in progress returns
       // G_IO_ERROR_CANCELLED from its own main loop.
-      g_cancellable_cancel(cancellable_);
+      api_.g_cancellable_cancel(cancellable_);
       return;
     }
   }

@@ -5,19 +5,19 @@
 // Internal to lib/keyring. One Watchdog per call; its thread ends in the destructor.
 // Thread-safe.
 
-#include <gio/gio.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <thread>
 
+#include "keyring/libsecret_api.h"
 #include "notme/thread_annotations.h"
 
 namespace notme::keyring {
 
 class Watchdog {
  public:
-  explicit Watchdog(std::chrono::milliseconds timeout);
+  // `api` (the loaded GIO functions) must outlive the Watchdog.
+  Watchdog(const LibsecretApi& api, std::chrono::milliseconds timeout);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -30,6 +30,7 @@ class Watchdog {
  private:
   void Run(std::chrono::milliseconds timeout) EXCLUDES(mu_);
 
+  const LibsecretApi& api_;
   GCancellable* const cancellable_;
   Mutex mu_;
   std::condition_variable_any cv_;

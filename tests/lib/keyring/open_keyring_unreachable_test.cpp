@@ -3,9 +3,13 @@
 // any, plays no part.
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "keyring/open_keyring.h"
@@ -44,9 +48,38 @@ void ExpectSecretServiceFailsClosed() {
   CHECK(k.error().code() == ErrorCode::kUnavailable);
 }
 
+bool Mapped(const std::string& library) {
+  std::ifstream maps("/proc/self/maps");
+  std::stringstream text;
+  text << maps.rdbuf();
+  return text.str().find(library) != std::string::npos;
+}
+
 }  // namespace
 
 TEST_SUITE("OpenKeyringUnreachable") {
+  TEST_CASE("ephemeral and a missing session bus never load libsecret or GLib") {
+    // In a child, so that no other case of this binary has loaded them yet.
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      UseEmptyRuntimeDir();
+      unsetenv("DBUS_SESSION_BUS_ADDRESS");
+      if (!OpenKeyring(Mode::kEphemeral, nullptr)) ::_exit(10);
+      if (OpenKeyring(Mode::kSecretService, nullptr)) ::_exit(11);
+      auto k = OpenKeyring(Mode::kAuto, nullptr);
+      if (!k || (*k)->Backend() != "ephemeral") ::_exit(12);
+      if (Mapped("libsecret-1.so") || Mapped("libglib-2.0.so") || Mapped("libgio-2.0.so")) {
+        ::_exit(13);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+
   TEST_CASE("without a session bus, auto falls back to ephemeral with a warning") {
     UseEmptyRuntimeDir();
     unsetenv("DBUS_SESSION_BUS_ADDRESS");

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +55,18 @@ std::vector<std::string> FilesContaining(const std::filesystem::path& root,
 }  // namespace
 
 TEST_SUITE("SecretServiceKeyring") {
+  TEST_CASE("libsecret is loaded on the first connection, not at start") {
+    // The binary does not link libsecret (lib/keyring/libsecret_api.h): it is mapped
+    // once a connection was made, by the dlopen in Connect.
+    auto k = Connect();
+    std::ifstream maps("/proc/self/maps");
+    std::stringstream buffer;
+    buffer << maps.rdbuf();
+    const std::string text = buffer.str();
+    CHECK(text.find("libsecret-1.so.0") != std::string::npos);
+    CHECK(text.find("libglib-2.0.so.0") != std::string::npos);
+  }
+
   TEST_CASE("store, lookup, list and remove round-trip through gnome-keyring") {
     auto k = Connect();
     CHECK(k->Backend() == "secret-service");
