@@ -1,100 +1,101 @@
 #include "registration/service_client.h"
 
-#include <charconv>
-#include <memory>
-
 #include <sodium.h>
 
-#include <httplib.h>
+#include "proxy/address_policy.h"
+#include "proxy/upstream_client.h"
 
 namespace notme::registration {
 namespace {
 
-std::unique_ptr<httplib::ClientImpl> Connect(const ServiceUrl& url, const ServiceClientOptions& o) {
-  std::unique_ptr<httplib::ClientImpl> client;
-  if (url.scheme == "https") {
-    auto ssl = std::make_unique<httplib::SSLClient>(url.host, url.port);
-    ssl->enable_server_certificate_verification(true);
-    if (!o.ca_file.empty()) ssl->set_ca_cert_path(o.ca_file.c_str());
-    client = std::move(ssl);
-  } else {
-    client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+std::string Authority(const ServiceUrl& url) {
+  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
+  return default_port ? host : host + ":" + std::to_string(url.port);
+}
+
+// Connects to the URL's own host: resolved here (UrlPolicy already decided which hosts and
+// schemes are acceptable), TLS verified against the system store or options.ca_file.
+Result<std::unique_ptr<proxy::UpstreamConnection>> Connect(const ServiceUrl& url,
+                                                           const ServiceClientOptions& o) {
+  auto address = proxy::ResolveUpstream(url.host, /*allow_non_public=*/true);
+  if (!address) return Fail(ErrorCode::kUnavailable, "cannot resolve " + url.Origin());
+  proxy::UpstreamTarget target;
+  target.host = url.host;
+  target.port = url.port;
+  target.tls = url.scheme == "https";
+  target.ca_file = o.ca_file;
+  target.address = *address;
+  target.allow_non_public = true;
+  auto connection = proxy::UpstreamConnection::Open(target, {o.connect_timeout, o.read_timeout, o.read_timeout});
+  if (!connection) {
+    if (connection.error().code() == ErrorCode::kUpstream) {
+      return Fail(ErrorCode::kUpstream, "TLS with " + url.Origin() + " failed (certificate not trusted?)");
+    }
+    return Fail(ErrorCode::kUnavailable, "cannot connect to " + url.Origin());
   }
-  client->set_follow_location(false);
-  client->set_decompress(false);
-  client->set_keep_alive(false);
-  client->set_connection_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.connect_timeout).count(),
-                                 0);
-  client->set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.read_timeout).count(), 0);
-  client->set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(o.read_timeout).count(), 0);
-  return client;
+  return connection;
+}
+
+std::string FieldValue(const proxy::ParsedResponseHead& head, std::string_view name) {
+  for (const auto& f : head.fields) {
+    if (proxy::EqualsIgnoreCase(f.name, name)) return f.value;
+  }
+  return "";
+}
+
+Result<HttpAnswer> Exchange(proxy::Http1Exchange& exchange, const ServiceUrl& url, size_t max_body,
+                            std::string_view body) {
+  auto too_large = [&] {
+    return Fail(ErrorCode::kTooLarge, url.Origin() + " answered with more than " + std::to_string(max_body) +
+                                          " bytes");
+  };
+  // Write, read and framing failures alike: the service gave no usable answer.
+  auto incomplete = [&](const Error& e) {
+    return Fail(ErrorCode::kTimeout, "no complete answer from " + url.Origin() + " (" + e.message() + ")");
+  };
+  if (!body.empty()) {
+    if (auto w = exchange.WriteBody(body); !w) return incomplete(w.error());
+  }
+  if (auto f = exchange.FinishBody(); !f) return incomplete(f.error());
+  auto head = exchange.ReadHead();
+  if (!head) return incomplete(head.error());
+  HttpAnswer answer;
+  answer.status = head->status;
+  answer.www_authenticate = FieldValue(*head, "WWW-Authenticate");
+  answer.content_type = FieldValue(*head, "Content-Type");
+  if (head->declared_length && *head->declared_length > max_body) return too_large();
+  for (;;) {
+    auto piece = exchange.ReadBody();
+    if (!piece) return incomplete(piece.error());
+    if (piece->empty()) break;
+    if (answer.body.size() + piece->size() > max_body) return too_large();
+    answer.body.append(*piece);
+  }
+  return answer;
 }
 
 Result<HttpAnswer> Run(const ServiceUrl& url, const ServiceClientOptions& options, size_t max_body,
                        const char* method, std::string_view body, const char* content_type) {
-  auto client = Connect(url, options);
+  NOTME_TRY(auto connection, Connect(url, options));
   std::string target = url.path.empty() ? "/" : url.path;
   if (!url.query.empty()) target += "?" + url.query;
-  HttpAnswer answer;
-  bool too_large = false;
-  httplib::Request req;
-  req.method = method;
-  req.path = target;
-  req.headers.emplace("Accept", "application/json");
-  req.headers.emplace("User-Agent", "notme");
-  if (!body.empty() || req.method == "POST") {
-    req.headers.emplace("Content-Type", content_type);
-    req.body = std::string(body);
+  std::vector<std::pair<std::string_view, std::string_view>> fields = {
+      {"Accept", "application/json"}, {"User-Agent", "notme"}, {"Connection", "close"}};
+  proxy::RequestBodyFraming framing;
+  const bool has_body = !body.empty() || std::string_view(method) == "POST";
+  if (has_body) {
+    fields.emplace_back("Content-Type", content_type);
+    framing.content_length = body.size();
   }
-  req.response_handler = [&](const httplib::Response& res) {
-    answer.status = res.status;
-    answer.www_authenticate = res.get_header_value("WWW-Authenticate");
-    answer.content_type = res.get_header_value("Content-Type");
-    if (res.has_header("Content-Length")) {
-      const std::string cl = res.get_header_value("Content-Length");
-      uint64_t length = 0;
-      auto [ptr, ec] = std::from_chars(cl.data(), cl.data() + cl.size(), length);
-      if (ec != std::errc() || ptr != cl.data() + cl.size() || length > max_body) {
-        too_large = true;
-        return false;
-      }
-    }
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
-    if (answer.body.size() + n > max_body) {
-      too_large = true;
-      return false;
-    }
-    answer.body.append(data, n);
-    return true;
-  };
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  const bool ok = client->send(req, res, err);
-  if (!req.body.empty()) {
-    // The request body may carry a claim token or an assertion.
-    sodium_memzero(req.body.data(), req.body.size());
-  }
-  if (too_large) {
-    return Fail(ErrorCode::kTooLarge, url.Origin() + " answered with more than " + std::to_string(max_body) +
-                                          " bytes");
-  }
-  if (!ok) {
-    switch (err) {
-      case httplib::Error::Connection:
-        return Fail(ErrorCode::kUnavailable, "cannot connect to " + url.Origin());
-      case httplib::Error::Read:
-      case httplib::Error::Write:
-        return Fail(ErrorCode::kTimeout, "no complete answer from " + url.Origin());
-      case httplib::Error::SSLConnection:
-      case httplib::Error::SSLServerVerification:
-        return Fail(ErrorCode::kUpstream, "TLS with " + url.Origin() + " failed (certificate not trusted?)");
-      default:
-        return Fail(ErrorCode::kUpstream, "request to " + url.Origin() + " failed: " + httplib::to_string(err));
-    }
-  }
-  return answer;
+  // Never follows a redirect: a 3xx is returned like any answer, and each call uses its own
+  // connection (no reuse).
+  proxy::Http1Exchange exchange(std::move(connection), /*reused=*/false,
+                                proxy::RenderRequestHead(method, target, Authority(url), fields, framing),
+                                framing, /*head_request=*/false, /*retryable=*/false);
+  // The request body may carry a claim token or an assertion: the exchange wipes the copies
+  // it queued; the caller owns `body`.
+  return Exchange(exchange, url, max_body, body);
 }
 
 }  // namespace
