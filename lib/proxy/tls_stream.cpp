@@ -217,7 +217,10 @@ Result<void> UpstreamStream::StartTls(const std::string& host, const std::string
   }
 }
 
-Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n) {
+Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
+  if (wait_first && (ssl_ == nullptr || SSL_pending(ssl_) == 0) && !Wait(POLLIN, timeouts_.read)) {
+    return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
+  }
   for (;;) {
     if (ssl_ == nullptr) {
       ssize_t r = ::recv(fd_.get(), buf, n, 0);

@@ -53,8 +53,10 @@ class UpstreamStream {
 
   // Reads up to `n` bytes (at least one); 0 means the peer closed the connection (for TLS,
   // also without close_notify: the HTTP framing tells whether that lost data).
+  // `wait_first`: the caller expects nothing is there yet (it has just sent a request), so
+  // poll before reading instead of trying a read that would only say EAGAIN.
   // Errors: kUpstream (reset, TLS failure, or no byte within the read timeout).
-  Result<size_t> ReadSome(char* buf, size_t n);
+  Result<size_t> ReadSome(char* buf, size_t n, bool wait_first = false);
   // Writes all of `data`. Errors: kUpstream (closed, reset, or the write timeout).
   Result<void> WriteAll(std::string_view data);
   // True when nothing is waiting to be read: no decrypted TLS bytes, and the socket is not

@@ -144,7 +144,7 @@ Result<void> Http1Exchange::FinishBody() {
   return Ok();
 }
 
-Result<size_t> Http1Exchange::Fill() {
+Result<size_t> Http1Exchange::Fill(bool wait_first) {
   if (in_.empty()) in_.resize(kInBuffer);
   if (in_pos_ == in_end_) {
     in_pos_ = in_end_ = 0;
@@ -154,7 +154,7 @@ Result<size_t> Http1Exchange::Fill() {
     in_pos_ = 0;
   }
   NOTME_CHECK(in_end_ < in_.size(), "a parser limit keeps a pending line below the buffer size");
-  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.data() + in_end_, in_.size() - in_end_));
+  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.data() + in_end_, in_.size() - in_end_, wait_first));
   in_end_ += n;
   received_ += n;
   return n;
@@ -166,7 +166,8 @@ Result<ParsedResponseHead> Http1Exchange::ReadHeadOnce() {
     std::string_view pending(in_.data() + in_pos_, in_end_ - in_pos_);
     NOTME_TRY(auto parsed, ParseResponseHead(pending, head_request_));
     if (!parsed) {
-      NOTME_TRY(size_t n, Fill());
+      // Right after the request went out nothing is there yet: wait before reading.
+      NOTME_TRY(size_t n, Fill(/*wait_first=*/received_ == 0));
       if (n == 0) {
         return Fail(ErrorCode::kUpstream, received_ == 0
                                               ? "the upstream closed the connection without answering"

@@ -115,8 +115,8 @@ class Http1Exchange {
  private:
   Result<void> Queue(std::string_view data);
   Result<void> Flush();
-  // Reads more bytes into the buffer; 0 at EOF.
-  Result<size_t> Fill();
+  // Reads more bytes into the buffer; 0 at EOF. `wait_first`: see UpstreamStream::ReadSome.
+  Result<size_t> Fill(bool wait_first = false);
   Result<ParsedResponseHead> ReadHeadOnce();
   Result<void> Reconnect();
   void WipeHead();
