@@ -1,6 +1,7 @@
 #include "daemon/systemd.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "base/errno_error.h"
 
 namespace notme::daemon {
@@ -27,8 +26,8 @@ Result<long> ParsePositive(const char* text, std::string_view what) {
   const std::string_view s(text);
   long value = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (s.empty() || s.front() == '0' || s.front() == '-' || s.front() == '+' ||
-      ec != std::errc() || end != s.data() + s.size() || value <= 0) {
+  if (s.empty() || s.front() == '0' || s.front() == '-' || s.front() == '+' || ec != std::errc() ||
+      end != s.data() + s.size() || value <= 0) {
     return Fail(ErrorCode::kConfig,
                 std::string(what) + " is not a positive decimal number; refusing to start");
   }
@@ -54,8 +53,8 @@ Result<std::multimap<std::string, int>> ParseListenFds(const char* listen_pid,
   if (pid != static_cast<long>(self)) return out;  // meant for the process that started us
   NOTME_TRY(long n, ParsePositive(listen_fds, "LISTEN_FDS"));
   if (n > kMaxListenFds) {
-    return Fail(ErrorCode::kConfig, "LISTEN_FDS is above " + std::to_string(kMaxListenFds) +
-                                        "; refusing to start");
+    return Fail(ErrorCode::kConfig,
+                "LISTEN_FDS is above " + std::to_string(kMaxListenFds) + "; refusing to start");
   }
   std::vector<std::string> names;
   if (listen_fdnames != nullptr) {
@@ -73,9 +72,9 @@ Result<std::multimap<std::string, int>> ParseListenFds(const char* listen_pid,
       rest.remove_prefix(colon + 1);
     }
     if (names.size() != static_cast<size_t>(n)) {
-      return Fail(ErrorCode::kConfig,
-                  "LISTEN_FDNAMES names " + std::to_string(names.size()) + " fds but LISTEN_FDS is " +
-                      std::to_string(n) + "; refusing to start");
+      return Fail(ErrorCode::kConfig, "LISTEN_FDNAMES names " + std::to_string(names.size()) +
+                                          " fds but LISTEN_FDS is " + std::to_string(n) +
+                                          "; refusing to start");
     }
   }
   for (long i = 0; i < n; ++i) {
@@ -93,7 +92,7 @@ Result<std::multimap<std::string, int>> TakeListenFds() {
   ::unsetenv("LISTEN_FDS");
   ::unsetenv("LISTEN_FDNAMES");
   for (const auto& [name, fd] : fds) {
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
       return Fail(ErrorCode::kConfig, "socket-activation fd " + std::to_string(fd) +
                                           " is not an open socket; refusing to start");

@@ -6,8 +6,7 @@
 
 namespace notme::authority {
 
-void MintedTokenMemo::Remember(std::string_view token, VerifiedAccessToken verified,
-                               int64_t now) {
+void MintedTokenMemo::Remember(std::string_view token, VerifiedAccessToken verified, int64_t now) {
   Entry entry{crypto::Sha256(token), std::move(verified)};
   MutexLock lock(&mu_);
   std::erase_if(entries_, [now](const Entry& e) { return e.verified.exp() <= now; });

@@ -1,10 +1,9 @@
 #include "authority/token_issuer.h"
 
-#include "authority/minted_token_memo.h"
-
 #include <algorithm>
 #include <utility>
 
+#include "authority/minted_token_memo.h"
 #include "authority/scope.h"
 #include "crypto/constant_time.h"
 #include "crypto/random.h"

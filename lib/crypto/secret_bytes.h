@@ -95,8 +95,8 @@ class SecretBytes {
   mutable int access_depth_ = 0;
   // Accessors toggle PROT_NONE <-> readable; false for KeepReadOnly and scratch buffers.
   bool toggles_ = true;
-  bool read_only_ = false;            // KeepReadOnly was called
-  ScratchSlot* scratch_ = nullptr;    // the thread's slot this buffer borrows, if any
+  bool read_only_ = false;          // KeepReadOnly was called
+  ScratchSlot* scratch_ = nullptr;  // the thread's slot this buffer borrows, if any
 };
 
 }  // namespace notme::crypto

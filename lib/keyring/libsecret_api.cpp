@@ -18,8 +18,8 @@ class Loader {
     NOTME_TRY(void* gobject, Open(kGobjectSoname));
     NOTME_TRY(void* gio, Open(kGioSoname));
     NOTME_TRY_VOID(Bind(secret, "secret_service_get_sync", api.secret_service_get_sync));
-    NOTME_TRY_VOID(Bind(secret, "secret_password_storev_binary_sync",
-                        api.secret_password_storev_binary_sync));
+    NOTME_TRY_VOID(
+        Bind(secret, "secret_password_storev_binary_sync", api.secret_password_storev_binary_sync));
     NOTME_TRY_VOID(Bind(secret, "secret_password_lookupv_binary_sync",
                         api.secret_password_lookupv_binary_sync));
     NOTME_TRY_VOID(Bind(secret, "secret_password_clearv_sync", api.secret_password_clearv_sync));
@@ -27,8 +27,8 @@ class Loader {
     NOTME_TRY_VOID(Bind(secret, "secret_value_new", api.secret_value_new));
     NOTME_TRY_VOID(Bind(secret, "secret_value_get", api.secret_value_get));
     NOTME_TRY_VOID(Bind(secret, "secret_value_unref", api.secret_value_unref));
-    NOTME_TRY_VOID(Bind(secret, "secret_retrievable_get_attributes",
-                        api.secret_retrievable_get_attributes));
+    NOTME_TRY_VOID(
+        Bind(secret, "secret_retrievable_get_attributes", api.secret_retrievable_get_attributes));
     NOTME_TRY_VOID(Bind(secret, "secret_retrievable_get_label", api.secret_retrievable_get_label));
     NOTME_TRY_VOID(
         Bind(secret, "secret_retrievable_get_created", api.secret_retrievable_get_created));
@@ -59,7 +59,8 @@ class Loader {
       return Fail(ErrorCode::kUnavailable,
                   std::string("keyring: cannot load ") + soname +
                       " for the Secret Service (install libsecret-1-0, or run with --keyring "
-                      "ephemeral): " + (why != nullptr ? why : "unknown error"));
+                      "ephemeral): " +
+                      (why != nullptr ? why : "unknown error"));
     }
     return handle;
   }

@@ -131,12 +131,11 @@ Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::Se
   HashTablePtr attributes = Attributes(api_, name_str, kind_str.c_str());
   // secret_value_new copies into libsecret's non-pageable memory; the SecretBytes stays
   // readable only for that copy.
-  SecretValuePtr secret(value.RevealForCrypto([&](std::span<const uint8_t> bytes) {
-                          return api_.secret_value_new(reinterpret_cast<const gchar*>(bytes.data()),
-                                                       static_cast<gssize>(bytes.size()),
-                                                       kContentType);
-                        }),
-                        SecretValueDeleter{&api_});
+  SecretValue* copied = value.RevealForCrypto([&](std::span<const uint8_t> bytes) {
+    return api_.secret_value_new(reinterpret_cast<const gchar*>(bytes.data()),
+                                 static_cast<gssize>(bytes.size()), kContentType);
+  });
+  SecretValuePtr secret(copied, SecretValueDeleter{&api_});
   MutexLock lock(&mu_);
   Watchdog watchdog(api_, timeout_);
   GError* error = nullptr;
@@ -157,7 +156,7 @@ Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) 
     Watchdog watchdog(api_, timeout_);
     GError* error = nullptr;
     secret.reset(api_.secret_password_lookupv_binary_sync(Schema(), attributes.get(),
-                                                           watchdog.cancellable(), &error));
+                                                          watchdog.cancellable(), &error));
     if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "lookup"));
   }
   if (secret == nullptr) return Fail(ErrorCode::kNotFound, "keyring: no such entry");

@@ -3,7 +3,9 @@
 namespace notme::keyring {
 
 Watchdog::Watchdog(const LibsecretApi& api, std::chrono::milliseconds timeout)
-    : api_(api), cancellable_(api.g_cancellable_new()), thread_([this, timeout] { Run(timeout); }) {}
+    : api_(api),
+      cancellable_(api.g_cancellable_new()),
+      thread_([this, timeout] { Run(timeout); }) {}
 
 Watchdog::~Watchdog() {
   {

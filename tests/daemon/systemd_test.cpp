@@ -1,13 +1,12 @@
 #include "daemon/systemd.h"
 
+#include <doctest/doctest.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 #include <cstddef>
 #include <cstring>
@@ -85,8 +84,8 @@ TEST_SUITE("SystemdListenFds") {
   }
 
   TEST_CASE("malformed numbers are refused") {
-    for (const char* bad : {"", "0", "-1", "+1", " 1", "1 ", "01", "1x", "x", "0x10",
-                            "99999999999999999999999"}) {
+    for (const char* bad :
+         {"", "0", "-1", "+1", " 1", "1 ", "01", "1x", "x", "0x10", "99999999999999999999999"}) {
       CheckRefused("4242", bad);
       CheckRefused(bad, "1");
     }

@@ -475,7 +475,8 @@ TEST_SUITE("TokenIssuer") {
     Stack s;
     AddAgents(s);
     const auto token = s.MintOk("claude");
-    for (size_t pos : {size_t{0}, token.access_token.find('.') + 3, token.access_token.size() - 2}) {
+    for (size_t pos :
+         {size_t{0}, token.access_token.find('.') + 3, token.access_token.size() - 2}) {
       std::string tampered = token.access_token;
       tampered[pos] = tampered[pos] == 'A' ? 'B' : 'A';
       CAPTURE(pos);
@@ -493,7 +494,7 @@ TEST_SUITE("TokenIssuer") {
     REQUIRE(s.issuer->VerifyAccessToken(token.access_token));
     REQUIRE(s.keys->Rotate());
     CHECK(s.issuer->VerifyAccessToken(token.access_token));  // retired, still verifying
-    REQUIRE(s.keys->Rotate());                                // and now dropped
+    REQUIRE(s.keys->Rotate());                               // and now dropped
     CHECK(s.issuer->VerifyAccessToken(token.access_token).error().code() ==
           ErrorCode::kInvalidToken);
   }

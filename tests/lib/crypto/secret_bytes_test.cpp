@@ -147,8 +147,9 @@ TEST_SUITE("SecretBytes") {
       auto s = SecretBytes::AllocateScratch(8);
       REQUIRE(s);
       page = AddressOf(*s);
-      std::thread([moved = std::move(*s)]() mutable { SecretBytes gone = std::move(moved); })
-          .join();
+      std::thread([moved = std::move(*s)]() mutable {
+        SecretBytes gone = std::move(moved);
+      }).join();
     }
     auto again = SecretBytes::AllocateScratch(8);
     REQUIRE(again);
