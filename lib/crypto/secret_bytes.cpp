@@ -9,19 +9,32 @@
 
 namespace notme::crypto {
 
-// One per thread, created on first use. `page` is a sodium_malloc buffer of kScratchSize
-// bytes, readable and writable, all zero whenever `in_use` is false. A scratch buffer may
-// be released on another thread than its slot's (a moved SecretBytes), hence the atomic.
+// One per thread, created on first use and owned by the thread's ThreadScratch. `page` is
+// a sodium_malloc buffer of kScratchSize bytes, readable and writable, all zero whenever
+// the kInUse bit is clear. A scratch buffer may be released on another thread than its
+// slot's (a moved SecretBytes), even after that thread exited: whichever of "release" and
+// "thread exit" comes last frees the page and the slot.
 struct SecretBytes::ScratchSlot {
+  static constexpr unsigned kInUse = 1;
+  static constexpr unsigned kOrphaned = 2;  // the owning thread has exited
   uint8_t* page = nullptr;
-  std::atomic<bool> in_use{false};
+  std::atomic<unsigned> state{0};
 
-  ~ScratchSlot() {
-    // A scratch secret still alive when its thread exits keeps the page (it wipes it on
-    // release); otherwise the page is freed (sodium_free zeroes it once more).
-    if (page != nullptr && !in_use.load(std::memory_order_acquire)) sodium_free(page);
+  static void Destroy(ScratchSlot* slot) {
+    sodium_free(slot->page);  // zeroes it once more
+    delete slot;
   }
 };
+
+namespace {
+
+// Thread-exit hook for the slot (a thread_local with a destructor).
+struct ThreadScratch {
+  SecretBytes::ScratchSlot* slot = nullptr;
+  ~ThreadScratch();
+};
+
+}  // namespace
 
 Result<SecretBytes> SecretBytes::Allocate(size_t size) {
   NOTME_CHECK(size > 0, "SecretBytes of size 0");
@@ -37,18 +50,35 @@ Result<SecretBytes> SecretBytes::Allocate(size_t size) {
   return SecretBytes(p, size);
 }
 
+namespace {
+
+thread_local ThreadScratch tls_scratch;
+
+ThreadScratch::~ThreadScratch() {
+  if (slot == nullptr) return;
+  const unsigned before = slot->state.fetch_or(SecretBytes::ScratchSlot::kOrphaned,
+                                               std::memory_order_acq_rel);
+  // A scratch secret still alive elsewhere frees the slot when it is released.
+  if ((before & SecretBytes::ScratchSlot::kInUse) == 0) SecretBytes::ScratchSlot::Destroy(slot);
+}
+
+}  // namespace
+
 Result<SecretBytes> SecretBytes::AllocateScratch(size_t size) {
   NOTME_CHECK(size > 0 && size <= kScratchSize, "scratch SecretBytes of a bad size");
-  static thread_local ScratchSlot slot;
-  if (slot.page == nullptr) {
-    slot.page = static_cast<uint8_t*>(sodium_malloc(kScratchSize));
-    if (slot.page == nullptr) return Allocate(size);
-    sodium_memzero(slot.page, kScratchSize);
+  ScratchSlot*& slot = tls_scratch.slot;
+  if (slot == nullptr) {
+    auto* page = static_cast<uint8_t*>(sodium_malloc(kScratchSize));
+    if (page == nullptr) return Allocate(size);
+    sodium_memzero(page, kScratchSize);
+    slot = new ScratchSlot{page};
   }
-  if (slot.in_use.exchange(true, std::memory_order_acquire)) return Allocate(size);
-  SecretBytes s(slot.page, size);
+  if (slot->state.fetch_or(ScratchSlot::kInUse, std::memory_order_acquire) & ScratchSlot::kInUse) {
+    return Allocate(size);  // the page holds another live secret
+  }
+  SecretBytes s(slot->page, size);
   s.toggles_ = false;
-  s.scratch_ = &slot;
+  s.scratch_ = slot;
   return s;
 }
 
@@ -91,7 +121,9 @@ void SecretBytes::Release() {
   if (scratch_ != nullptr) {
     // The one-time secret dies here: wiped in place, the page kept for the next one.
     sodium_memzero(data_, size_);
-    scratch_->in_use.store(false, std::memory_order_release);
+    const unsigned before =
+        scratch_->state.fetch_and(~ScratchSlot::kInUse, std::memory_order_acq_rel);
+    if ((before & ScratchSlot::kOrphaned) != 0) ScratchSlot::Destroy(scratch_);
     scratch_ = nullptr;
   } else {
     // sodium_free zeroes the buffer before unlocking and unmapping it; it needs the

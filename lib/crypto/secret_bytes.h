@@ -73,6 +73,10 @@ class SecretBytes {
   // Constant-time equality of contents (sodium_memcmp); sizes must match to be equal.
   bool ConstantTimeEquals(const SecretBytes& other) const;
 
+  // A thread's scratch page (defined and used only in secret_bytes.cpp; public so that the
+  // thread-exit hook there can name it).
+  struct ScratchSlot;
+
  private:
   class ScopedAccess {
    public:
@@ -84,8 +88,6 @@ class SecretBytes {
    private:
     const SecretBytes& s_;
   };
-
-  struct ScratchSlot;
 
   SecretBytes(uint8_t* data, size_t size) : data_(data), size_(size) {}
   void Release();

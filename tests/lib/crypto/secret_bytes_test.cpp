@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -154,6 +155,18 @@ TEST_SUITE("SecretBytes") {
     auto again = SecretBytes::AllocateScratch(8);
     REQUIRE(again);
     CHECK(AddressOf(*again) == page);
+  }
+
+  TEST_CASE("a scratch buffer may outlive the thread that allocated it") {
+    std::optional<SecretBytes> kept;
+    std::thread([&] {
+      auto s = SecretBytes::AllocateScratch(8);
+      REQUIRE(s);
+      s->WriteForInit([](std::span<uint8_t> b) { b[0] = 9; });
+      kept.emplace(std::move(*s));
+    }).join();
+    kept->RevealForCrypto([](std::span<const uint8_t> b) { CHECK(b[0] == 9); });
+    kept.reset();  // the orphaned slot is freed here (ASan builds would see a misuse)
   }
 
   TEST_CASE("moving a scratch buffer keeps its bytes") {
