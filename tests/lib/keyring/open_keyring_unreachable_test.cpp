@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "keyring/open_keyring.h"
 #include "lib/keyring/keyring_test_util.h"
@@ -104,6 +105,47 @@ TEST_SUITE("OpenKeyringUnreachable") {
     REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
             0);
     ExpectSecretServiceFailsClosed();
+  }
+
+  TEST_CASE("a libsecret that cannot be loaded fails closed and says which library") {
+    if (std::getenv("NOTME_TEST_BOGUS_LIBSECRET") != nullptr) {
+      // The re-executed child: its LD_LIBRARY_PATH finds a libsecret-1.so.0 that is not
+      // a library. A bus address is set, so Connect gets as far as loading libsecret.
+      UseEmptyRuntimeDir();
+      REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
+              0);
+      auto strict = OpenKeyring(Mode::kSecretService, nullptr);
+      REQUIRE_FALSE(strict);
+      CHECK(strict.error().code() == ErrorCode::kUnavailable);
+      CHECK(strict.error().message().find("cannot load libsecret-1.so.0") != std::string::npos);
+      std::string warning;
+      auto fallback = OpenKeyring(Mode::kAuto, &warning);
+      REQUIRE(fallback);
+      CHECK((*fallback)->Backend() == "ephemeral");
+      CHECK(warning.find("libsecret-1.so.0") != std::string::npos);
+      return;
+    }
+    char dir[] = "/tmp/notme-kr-bogus.XXXXXX";
+    REQUIRE(mkdtemp(dir) != nullptr);
+    const std::string bogus = std::string(dir) + "/libsecret-1.so.0";
+    std::ofstream(bogus) << "not an ELF file\n";
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      setenv("LD_LIBRARY_PATH", dir, 1);
+      setenv("NOTME_TEST_BOGUS_LIBSECRET", "1", 1);
+      std::vector<char*> argv = {const_cast<char*>("keyring_unreachable_test"),
+                                 const_cast<char*>("--test-case=a libsecret that cannot be "
+                                                   "loaded*"),
+                                 nullptr};
+      ::execv("/proc/self/exe", argv.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    std::filesystem::remove_all(dir);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
   }
 
   TEST_CASE("a null warning pointer is allowed") {
