@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -21,15 +22,44 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// SSL_CTX per CA file, made on first use and kept for the life of the process: loading
-// the system store is the expensive part of a TLS client, and each context is immutable
-// once made (SSL_CTX is thread-safe for SSL_new).
+// SSL_CTX per CA file, made on first use and kept: loading the system store is the
+// expensive part of a TLS client, and an SSL_CTX is thread-safe for SSL_new once set up.
+// A CA file is reloaded when it changed (inode, size or modification time), so a route's
+// rotated CA takes effect at the next new connection, as it did when each client loaded it.
+// The system store is loaded once per process.
 class TlsContexts {
  public:
   Result<SSL_CTX*> Get(const std::string& ca_file) EXCLUDES(mu_) {
+    std::string stamp;
+    if (!ca_file.empty()) {
+      struct stat st {};
+      if (::stat(ca_file.c_str(), &st) != 0) {
+        return Fail(ErrorCode::kUpstream, "cannot load the route's CA file");
+      }
+      stamp = std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+              std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    }
     MutexLock lock(&mu_);
     auto it = contexts_.find(ca_file);
-    if (it != contexts_.end()) return it->second;
+    if (it != contexts_.end() && it->second.stamp == stamp) return it->second.ctx;
+    NOTME_TRY(SSL_CTX * ctx, Make(ca_file));
+    if (it != contexts_.end()) {
+      // Connections made with the old context hold their own reference to it.
+      SSL_CTX_free(it->second.ctx);
+      it->second = {stamp, ctx};
+    } else {
+      contexts_.emplace(ca_file, Entry{stamp, ctx});
+    }
+    return ctx;
+  }
+
+ private:
+  struct Entry {
+    std::string stamp;
+    SSL_CTX* ctx;
+  };
+
+  static Result<SSL_CTX*> Make(const std::string& ca_file) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == nullptr) return Fail(ErrorCode::kUpstream, "cannot create a TLS context");
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
@@ -45,13 +75,11 @@ class TlsContexts {
       return Fail(ErrorCode::kUpstream, ca_file.empty() ? "cannot load the system CA store"
                                                         : "cannot load the route's CA file");
     }
-    contexts_.emplace(ca_file, ctx);
     return ctx;
   }
 
- private:
   Mutex mu_;
-  std::map<std::string, SSL_CTX*> contexts_ GUARDED_BY(mu_);
+  std::map<std::string, Entry> contexts_ GUARDED_BY(mu_);
 };
 
 TlsContexts& Contexts() {

@@ -10,7 +10,7 @@
 // TLS: TLS 1.2 or newer, certificate verification on (the system CA store, or only the
 // given CA file), the host name checked against the certificate (SSL_set1_host, or the IP
 // address for a literal), SNI for a DNS name. The SSL_CTX is made on first use and shared
-// per CA file for the life of the process (loading the system store once).
+// per CA file (reloaded when the file changes; the system store is loaded once).
 // Owns the socket and the SSL object; closes both when destroyed.
 // Not thread-safe: one exchange at a time uses a stream.
 

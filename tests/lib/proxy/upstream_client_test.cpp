@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,6 +111,56 @@ void HeadRefused(const std::string& answer) {
   if (!head) CHECK(head.error().code() == ErrorCode::kUpstream);
   CHECK(ex->Release() == nullptr);
 }
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/notme-upclient-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+// A TLS server on 127.0.0.1 whose certificate (from a fresh test CA) names only the IP
+// address 127.0.0.1, answering GET /x with "tls ok".
+struct TlsServer {
+  TlsServer() {
+    std::string cmd =
+        "cd " + dir.path.string() +
+        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+        " -subj /CN=test-ca -keyout ca.key -out ca.pem 2>/dev/null"
+        " && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1"
+        " -keyout srv.key -out srv.csr 2>/dev/null"
+        " && printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf"
+        " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
+        " -extfile ext.cnf -out srv.pem 2>/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    server = std::make_unique<httplib::SSLServer>((dir.path / "srv.pem").c_str(), (dir.path / "srv.key").c_str());
+    server->Get("/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("tls ok", "text/plain"); });
+    port = static_cast<uint16_t>(server->bind_to_any_port("127.0.0.1"));
+    thread = std::thread([this] { server->listen_after_bind(); });
+    // stop() before the listener runs would be lost (and join would wait forever).
+    for (int i = 0; i < 1000 && !server->is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(server->is_running());
+  }
+  ~TlsServer() {
+    server->stop();
+    thread.join();
+  }
+  UpstreamTarget Target(const std::string& host, bool with_ca) const {
+    UpstreamTarget t = Loopback(port);
+    t.host = host;
+    t.tls = true;
+    if (with_ca) t.ca_file = (dir.path / "ca.pem").string();
+    return t;
+  }
+  TempDir dir;
+  std::unique_ptr<httplib::SSLServer> server;
+  uint16_t port = 0;
+  std::thread thread;
+};
 
 }  // namespace
 
@@ -273,6 +326,42 @@ TEST_SUITE("UpstreamClient") {
     auto c = UpstreamConnection::Open(Loopback(1), Short());
     REQUIRE_FALSE(c.has_value());
     CHECK(c.error().code() == ErrorCode::kUnavailable);
+  }
+
+  TEST_CASE("a TLS upstream verified against the CA file answers") {
+    TlsServer tls;
+    auto c = UpstreamConnection::Open(tls.Target("127.0.0.1", /*with_ca=*/true), Short());
+    REQUIRE(c.has_value());
+    auto ex = Get(std::move(*c));
+    auto head = ex->ReadHead();
+    REQUIRE(head.has_value());
+    CHECK(head->status == 200);
+    CHECK(ReadAll(*ex).value() == "tls ok");
+  }
+
+  TEST_CASE("a TLS certificate from a CA not trusted is refused") {
+    TlsServer tls;
+    auto c = UpstreamConnection::Open(tls.Target("127.0.0.1", /*with_ca=*/false), Short());
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().code() == ErrorCode::kUpstream);
+    CHECK(c.error().message().find("certificate") != std::string::npos);
+  }
+
+  TEST_CASE("a TLS certificate for another host name is refused") {
+    TlsServer tls;
+    // Same address, same trusted CA, but the certificate does not name "localhost".
+    auto c = UpstreamConnection::Open(tls.Target("localhost", /*with_ca=*/true), Short());
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().message().find("certificate") != std::string::npos);
+  }
+
+  TEST_CASE("a CA file that cannot be read refuses the connection") {
+    TlsServer tls;
+    UpstreamTarget t = tls.Target("127.0.0.1", /*with_ca=*/false);
+    t.ca_file = (tls.dir.path / "missing.pem").string();
+    auto c = UpstreamConnection::Open(t, Short());
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().code() == ErrorCode::kUpstream);
   }
 
   TEST_CASE("a TLS handshake with a plain-HTTP server fails") {
