@@ -219,14 +219,21 @@ Result<void> UpstreamStream::StartTls(const std::string& host, const std::string
   if (bio == nullptr) return Fail(ErrorCode::kUpstream, "cannot create a TLS connection");
   BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_.get())));
   SSL_set_bio(ssl_, bio, bio);
+  // Fail closed: without the name (or address) to check, a valid certificate for any
+  // host would do.
+  bool named = false;
   if (IsIpLiteral(host)) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str());
+    named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str()) == 1;
   } else {
-    // SSL_set_tlsext_host_name, without its old-style cast.
-    SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             const_cast<char*>(host.c_str()));
     SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    SSL_set1_host(ssl_, host.c_str());
+    // SNI: SSL_set_tlsext_host_name, without its old-style cast.
+    named = SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                     const_cast<char*>(host.c_str())) == 1 &&
+            SSL_set1_host(ssl_, host.c_str()) == 1;
+  }
+  if (!named) {
+    ERR_clear_error();
+    return Fail(ErrorCode::kUpstream, "cannot set the upstream host name for TLS");
   }
   auto deadline = Clock::now() + timeouts_.connect;
   for (;;) {
