@@ -20,7 +20,7 @@ void Audit(DaemonContext& ctx, std::string_view event, std::string agent, std::s
   if (!r) spdlog::error("audit log write failed ({}): {}", event, r.error().message());
 }
 
-void SendError(httplib::Response& res, const Error& error, authority::ErrorContext context) {
+void SendError(server::Response& res, const Error& error, authority::ErrorContext context) {
   const authority::HttpError mapped = authority::MapError(error.code(), context);
   server::SendJson(res, mapped.status, authority::ErrorResponseJson(error, context));
   if (mapped.www_authenticate) {

@@ -14,8 +14,6 @@
 #include <string>
 #include <string_view>
 
-#include <httplib.h>
-
 #include "authority/agent_registry.h"
 #include "authority/audit_log.h"
 #include "authority/error_mapping.h"
@@ -29,6 +27,7 @@
 #include "keyring/keyring.h"
 #include "notme/result.h"
 #include "server/connection_context.h"
+#include "server/http_message.h"
 #include "server/http_server.h"
 #include "server/worker_pool.h"
 
@@ -67,7 +66,7 @@ void Audit(DaemonContext& ctx, std::string_view event, std::string agent, std::s
 
 // Answers with the JSON error the authority's mapping gives for `error`, plus the
 // `WWW-Authenticate` challenge when the mapping asks for one.
-void SendError(httplib::Response& res, const Error& error,
+void SendError(server::Response& res, const Error& error,
                authority::ErrorContext context = authority::ErrorContext::kAuthorizationServer);
 
 }  // namespace notme::daemon

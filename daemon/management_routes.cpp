@@ -27,7 +27,7 @@ nlohmann::json AgentJson(const DaemonContext& ctx, const authority::Agent& agent
 
 // Defence in depth: management handlers are registered on the control socket only, and
 // they check again.
-bool RequireControl(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+bool RequireControl(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   const server::ConnectionContext* conn = CurrentConnection();
   if (conn != nullptr && conn->socket.is_control()) return true;
   Audit(ctx, "access.refused", conn != nullptr ? conn->socket.agent : "",
@@ -51,7 +51,7 @@ Result<std::vector<std::string>> StringArray(const nlohmann::json& body, const c
   return out;
 }
 
-std::optional<nlohmann::json> ReadJson(const httplib::Request& req, httplib::Response& res) {
+std::optional<nlohmann::json> ReadJson(const server::Request& req, server::Response& res) {
   auto body = server::ParseJsonObject(req.body);
   if (!body) {
     SendError(res, body.error().code() == ErrorCode::kTooLarge
@@ -62,7 +62,7 @@ std::optional<nlohmann::json> ReadJson(const httplib::Request& req, httplib::Res
   return std::move(*body);
 }
 
-void HandleStatus(DaemonContext& ctx, httplib::Response& res) {
+void HandleStatus(DaemonContext& ctx, server::Response& res) {
   nlohmann::json keys = nlohmann::json::array();
   for (const auto& k : ctx.keys.Keys()) {
     nlohmann::json e = {{"kid", k.kid}, {"created_at", k.created_at}};
@@ -89,13 +89,13 @@ void HandleStatus(DaemonContext& ctx, httplib::Response& res) {
                               : nlohmann::json(nullptr)}});
 }
 
-void HandleListAgents(DaemonContext& ctx, httplib::Response& res) {
+void HandleListAgents(DaemonContext& ctx, server::Response& res) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& a : ctx.agents.List()) list.push_back(AgentJson(ctx, a));
   SendJson(res, 200, {{"agents", list}});
 }
 
-void HandleAddAgent(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleAddAgent(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   auto body = ReadJson(req, res);
   if (!body) return;
   for (const auto& [key, value] : body->items()) {
@@ -127,13 +127,13 @@ void HandleAddAgent(DaemonContext& ctx, const httplib::Request& req, httplib::Re
   SendJson(res, 201, AgentJson(ctx, *added));
 }
 
-void HandleGetAgent(DaemonContext& ctx, const std::string& name, httplib::Response& res) {
+void HandleGetAgent(DaemonContext& ctx, const std::string& name, server::Response& res) {
   auto agent = ctx.agents.Get(name);
   if (!agent) return SendError(res, agent.error());
   SendJson(res, 200, AgentJson(ctx, *agent));
 }
 
-void HandleDeleteAgent(DaemonContext& ctx, const std::string& name, httplib::Response& res) {
+void HandleDeleteAgent(DaemonContext& ctx, const std::string& name, server::Response& res) {
   auto revoked = ctx.tokens.RemoveAgent(name);
   if (!revoked) return SendError(res, revoked.error());
   ctx.close_agent_socket(name);
@@ -142,7 +142,7 @@ void HandleDeleteAgent(DaemonContext& ctx, const std::string& name, httplib::Res
   res.set_header("Cache-Control", "no-store");
 }
 
-void HandleRevoke(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleRevoke(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   auto body = ReadJson(req, res);
   if (!body) return;
   const bool has_jti = body->contains("jti");
@@ -192,7 +192,7 @@ Result<uint64_t> ParseUnsigned(const std::string& s, const char* name) {
   return v;
 }
 
-void HandleAudit(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleAudit(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   uint64_t after = 0;
   uint64_t limit = 100;
   std::optional<std::string> agent;
@@ -220,7 +220,7 @@ void HandleAudit(DaemonContext& ctx, const httplib::Request& req, httplib::Respo
 // POST /v1/tokens: the human mints a token for an agent bound to a public key the caller
 // holds (notme token --dpop-jwk), named by its RFC 7638 thumbprint, in the manner of
 // RFC 9449 §10 dpop_jkt. The token is useless without that key's proofs.
-void HandleMintForKey(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleMintForKey(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   auto body = ReadJson(req, res);
   if (!body) return;
   for (const auto& [key, value] : body->items()) {
@@ -251,59 +251,59 @@ void HandleMintForKey(DaemonContext& ctx, const httplib::Request& req, httplib::
 }  // namespace
 
 void InstallManagementRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
-  server.Get("/v1/status", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v1/status", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleStatus(ctx, res);
   });
-  server.Get("/v1/agents", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v1/agents", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleListAgents(ctx, res);
   });
-  server.Post("/v1/agents", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/agents", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleAddAgent(ctx, req, res);
   });
-  server.Get("/v1/agents/([^/]+)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v1/agents/([^/]+)", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleGetAgent(ctx, req.matches[1].str(), res);
   });
-  server.Delete("/v1/agents/([^/]+)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Delete("/v1/agents/([^/]+)", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleDeleteAgent(ctx, req.matches[1].str(), res);
   });
-  server.Post("/v1/tokens", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/tokens", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleMintForKey(ctx, req, res);
   });
-  server.Post("/v1/revoke", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/revoke", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleRevoke(ctx, req, res);
   });
-  server.Get("/v1/audit", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v1/audit", [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(ctx, req, res)) HandleAudit(ctx, req, res);
   });
 }
 
 void InstallAgentSocketPolicy(server::UnixHttpServer& server, DaemonContext& ctx) {
-  server.AddPreRoutingHook([&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.AddPreRoutingHook([&ctx](const server::Request& req, server::Response& res) {
     if (req.path.rfind("/v1/", 0) != 0 && req.path != "/v1") {
-      return httplib::Server::HandlerResponse::Unhandled;
+      return server::HandlerResponse::kUnhandled;
     }
     for (std::string_view allowed : kAgentFacing) {
-      if (req.path == allowed) return httplib::Server::HandlerResponse::Unhandled;
+      if (req.path == allowed) return server::HandlerResponse::kUnhandled;
     }
     const server::ConnectionContext* conn = CurrentConnection();
     Audit(ctx, "access.refused", conn != nullptr ? conn->socket.agent : "",
           "management endpoint on an agent socket", {{"path", req.path}, {"method", req.method}});
     SendError(res, Error(ErrorCode::kPermissionDenied,
                          "an agent socket cannot reach management endpoints"));
-    return httplib::Server::HandlerResponse::Handled;
+    return server::HandlerResponse::kHandled;
   });
 }
 
 void InstallLoopbackPolicy(server::UnixHttpServer& server) {
-  server.AddPreRoutingHook([](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/r/", 0) == 0) return httplib::Server::HandlerResponse::Unhandled;
+  server.AddPreRoutingHook([](const server::Request& req, server::Response& res) {
+    if (req.path.rfind("/r/", 0) == 0) return server::HandlerResponse::kUnhandled;
     // The ID-JAG provider's public JWKS and issuer metadata (docs/registration.md).
     if (req.method == "GET" && (req.path.rfind("/idjag/.well-known/", 0) == 0 ||
                                 req.path == "/.well-known/oauth-authorization-server/idjag")) {
-      return httplib::Server::HandlerResponse::Unhandled;
+      return server::HandlerResponse::kUnhandled;
     }
     server::SendJsonError(res, 404, "not_found", "only /r/ is served on the loopback listener");
-    return httplib::Server::HandlerResponse::Handled;
+    return server::HandlerResponse::kHandled;
   });
 }
 

@@ -16,7 +16,7 @@ namespace {
 using server::CurrentConnection;
 using server::SendJson;
 
-bool IsFormContentType(const httplib::Request& req) {
+bool IsFormContentType(const server::Request& req) {
   std::string ct = req.get_header_value("Content-Type");
   const size_t semi = ct.find(';');
   if (semi != std::string::npos) ct.resize(semi);
@@ -26,8 +26,8 @@ bool IsFormContentType(const httplib::Request& req) {
 }
 
 // The form of an OAuth POST, or an error already answered.
-std::optional<std::map<std::string, std::string>> ReadForm(const httplib::Request& req,
-                                                           httplib::Response& res) {
+std::optional<std::map<std::string, std::string>> ReadForm(const server::Request& req,
+                                                           server::Response& res) {
   if (!IsFormContentType(req)) {
     SendError(res, Error(ErrorCode::kInvalidRequest,
                          "Content-Type must be application/x-www-form-urlencoded"));
@@ -77,11 +77,11 @@ std::optional<std::string_view> AgentOfSocket() {
   return std::nullopt;
 }
 
-void AddNonceHeader(DaemonContext& ctx, httplib::Response& res) {
+void AddNonceHeader(DaemonContext& ctx, server::Response& res) {
   if (ctx.options.require_dpop_nonce) res.set_header("DPoP-Nonce", ctx.nonces.Current());
 }
 
-void RefuseToken(DaemonContext& ctx, httplib::Response& res, const Error& error,
+void RefuseToken(DaemonContext& ctx, server::Response& res, const Error& error,
                  const std::string& agent) {
   Audit(ctx, authority::kAuditTokenRefused, agent, error.message(),
         {{"error", std::string(authority::MapError(error.code()).error)}});
@@ -89,7 +89,7 @@ void RefuseToken(DaemonContext& ctx, httplib::Response& res, const Error& error,
   AddNonceHeader(ctx, res);
 }
 
-void HandleToken(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleToken(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   auto form = ReadForm(req, res);
   if (!form) return;
   const server::ConnectionContext* conn = CurrentConnection();
@@ -138,7 +138,7 @@ void HandleToken(DaemonContext& ctx, const httplib::Request& req, httplib::Respo
   AddNonceHeader(ctx, res);
 }
 
-void HandleIntrospect(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleIntrospect(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   auto form = ReadForm(req, res);
   if (!form) return;
   auto token = Field(*form, "token");
@@ -146,7 +146,7 @@ void HandleIntrospect(DaemonContext& ctx, const httplib::Request& req, httplib::
   SendJson(res, 200, ctx.tokens.Introspect(*token, AgentOfSocket()));
 }
 
-void HandleRevoke(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleRevoke(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   auto form = ReadForm(req, res);
   if (!form) return;
   auto token = Field(*form, "token");
@@ -195,19 +195,19 @@ void AuditTokenMinted(DaemonContext& ctx, const authority::IssuedToken& issued,
 
 void InstallOAuthRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
   server.Get("/.well-known/oauth-authorization-server",
-             [&ctx](const httplib::Request&, httplib::Response& res) {
+             [&ctx](const server::Request&, server::Response& res) {
                SendJson(res, 200, AuthorizationServerMetadata(ctx));
              });
-  server.Get("/.well-known/jwks.json", [&ctx](const httplib::Request&, httplib::Response& res) {
+  server.Get("/.well-known/jwks.json", [&ctx](const server::Request&, server::Response& res) {
     SendJson(res, 200, ctx.keys.Jwks());
   });
-  server.Post("/token", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/token", [&ctx](const server::Request& req, server::Response& res) {
     HandleToken(ctx, req, res);
   });
-  server.Post("/introspect", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/introspect", [&ctx](const server::Request& req, server::Response& res) {
     HandleIntrospect(ctx, req, res);
   });
-  server.Post("/revoke", [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/revoke", [&ctx](const server::Request& req, server::Response& res) {
     HandleRevoke(ctx, req, res);
   });
 }

@@ -76,7 +76,7 @@ std::string LoopbackAuthority(DaemonContext& ctx) {
 }
 
 // The token-authenticated caller on the loopback listener.
-Result<proxy::ProxyCaller> LoopbackCaller(DaemonContext& ctx, const httplib::Request& req) {
+Result<proxy::ProxyCaller> LoopbackCaller(DaemonContext& ctx, const server::Request& req) {
   if (req.get_header_value_count("Authorization") != 1) {
     return Fail(ErrorCode::kInvalidToken, "an access token is required on the loopback listener");
   }
@@ -115,7 +115,7 @@ Result<proxy::ProxyCaller> LoopbackCaller(DaemonContext& ctx, const httplib::Req
   return Fail(ErrorCode::kInvalidToken, "the Authorization scheme must be DPoP (or Basic for git)");
 }
 
-Result<proxy::ProxyCaller> CallerOf(DaemonContext& ctx, const httplib::Request& req) {
+Result<proxy::ProxyCaller> CallerOf(DaemonContext& ctx, const server::Request& req) {
   const server::ConnectionContext* conn = server::CurrentConnection();
   if (conn == nullptr) return Fail(ErrorCode::kPermissionDenied, "no connection context");
   switch (conn->socket.kind) {
@@ -132,14 +132,14 @@ Result<proxy::ProxyCaller> CallerOf(DaemonContext& ctx, const httplib::Request& 
   return Fail(ErrorCode::kPermissionDenied, "unknown socket");
 }
 
-bool RequireControl(httplib::Response& res) {
+bool RequireControl(server::Response& res) {
   const server::ConnectionContext* conn = server::CurrentConnection();
   if (conn != nullptr && conn->socket.is_control()) return true;
   SendError(res, Error(ErrorCode::kPermissionDenied, "secrets and routes are managed on the control socket only"));
   return false;
 }
 
-void HandlePutSecret(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res,
+void HandlePutSecret(DaemonContext& ctx, const server::Request& req, server::Response& res,
                      const std::string& name) {
   // The value arrived in httplib's buffer; copy it to guarded memory and wipe the buffer.
   auto value = crypto::SecretBytes::CopyFrom(
@@ -153,7 +153,7 @@ void HandlePutSecret(DaemonContext& ctx, const httplib::Request& req, httplib::R
   res.status = 204;
 }
 
-void HandleListSecrets(DaemonContext& ctx, httplib::Response& res) {
+void HandleListSecrets(DaemonContext& ctx, server::Response& res) {
   auto list = ctx.keyring.List();
   if (!list) return SendError(res, list.error());
   nlohmann::json out = nlohmann::json::array();
@@ -166,7 +166,7 @@ void HandleListSecrets(DaemonContext& ctx, httplib::Response& res) {
   SendJson(res, 200, {{"secrets", out}});
 }
 
-void HandleDeleteSecret(DaemonContext& ctx, httplib::Response& res, const std::string& name) {
+void HandleDeleteSecret(DaemonContext& ctx, server::Response& res, const std::string& name) {
   auto entry = keyring::SecretEntryName(name);
   if (!entry) return SendError(res, entry.error());
   if (auto r = ctx.keyring.Remove(*entry); !r) return SendError(res, r.error());
@@ -174,7 +174,7 @@ void HandleDeleteSecret(DaemonContext& ctx, httplib::Response& res, const std::s
   res.status = 204;
 }
 
-void HandleAddRoute(DaemonContext& ctx, ProxyState& st, const httplib::Request& req, httplib::Response& res) {
+void HandleAddRoute(DaemonContext& ctx, ProxyState& st, const server::Request& req, server::Response& res) {
   auto j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return SendError(res, Error(ErrorCode::kInvalidRequest, "the body must be JSON"));
   auto spec = proxy::RouteSpecFromJson(j);
@@ -213,7 +213,7 @@ void InstallProxyRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
   ProxyState& st = StateFor(ctx);
   if (st.broken) {
     Error broken = *st.broken;
-    auto unavailable = [broken](const httplib::Request&, httplib::Response& res) {
+    auto unavailable = [broken](const server::Request&, server::Response& res) {
       SendError(res, Error(ErrorCode::kUnavailable, "proxy disabled: " + broken.message()));
     };
     server.Get(R"(/r/[\s\S]*)", unavailable);
@@ -221,30 +221,30 @@ void InstallProxyRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
     return;
   }
   proxy::RegisterProxyEndpoints(server, *st.service,
-                                [&ctx](const httplib::Request& req) { return CallerOf(ctx, req); });
+                                [&ctx](const server::Request& req) { return CallerOf(ctx, req); });
   if (!server.identity().is_control()) return;
 
   static const std::string kSecretPath = "/v1/secrets/([A-Za-z0-9][A-Za-z0-9._-]{0,127})";
-  server.Put(kSecretPath, [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Put(kSecretPath, [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(res)) HandlePutSecret(ctx, req, res, req.matches[1].str());
   });
-  server.Get("/v1/secrets", [&ctx](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v1/secrets", [&ctx](const server::Request&, server::Response& res) {
     if (RequireControl(res)) HandleListSecrets(ctx, res);
   });
-  server.Delete(kSecretPath, [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Delete(kSecretPath, [&ctx](const server::Request& req, server::Response& res) {
     if (RequireControl(res)) HandleDeleteSecret(ctx, res, req.matches[1].str());
   });
-  server.Get("/v1/routes", [&st](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v1/routes", [&st](const server::Request&, server::Response& res) {
     if (!RequireControl(res)) return;
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : st.routes->List()) out.push_back(proxy::RouteToJson(r));
     SendJson(res, 200, {{"routes", out}});
   });
-  server.Post("/v1/routes", [&ctx, &st](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/routes", [&ctx, &st](const server::Request& req, server::Response& res) {
     if (RequireControl(res)) HandleAddRoute(ctx, st, req, res);
   });
-  server.Delete("/v1/routes/([a-z0-9][a-z0-9_-]{0,63})", [&ctx, &st](const httplib::Request& req,
-                                                                     httplib::Response& res) {
+  server.Delete("/v1/routes/([a-z0-9][a-z0-9_-]{0,63})", [&ctx, &st](const server::Request& req,
+                                                                     server::Response& res) {
     if (!RequireControl(res)) return;
     std::string name = req.matches[1].str();
     if (auto r = st.routes->Remove(name); !r) return SendError(res, r.error());

@@ -79,18 +79,18 @@ RegistrationState& StateFor(DaemonContext& ctx) {
   return *slot;
 }
 
-bool RequireControl(httplib::Response& res) {
+bool RequireControl(server::Response& res) {
   const server::ConnectionContext* conn = server::CurrentConnection();
   if (conn != nullptr && conn->socket.is_control()) return true;
   SendError(res, Error(ErrorCode::kPermissionDenied, "registrations are managed on the control socket only"));
   return false;
 }
 
-void SendMgmtError(httplib::Response& res, const Error& e) {
+void SendMgmtError(server::Response& res, const Error& e) {
   SendError(res, e);
 }
 
-Result<registration::RegisterParams> ParamsFrom(const httplib::Request& req) {
+Result<registration::RegisterParams> ParamsFrom(const server::Request& req) {
   auto j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Fail(ErrorCode::kInvalidRequest, "the body must be a JSON object");
   registration::RegisterParams p;
@@ -124,7 +124,7 @@ nlohmann::json RecordJson(const RegistrationManager& m, const registration::Regi
   return j;
 }
 
-void HandleClaimComplete(RegistrationState& st, const httplib::Request& req, httplib::Response& res,
+void HandleClaimComplete(RegistrationState& st, const server::Request& req, server::Response& res,
                          const std::string& name) {
   // The code arrived in httplib's buffer; copy it to guarded memory and wipe the buffer.
   std::string_view body(req.body);
@@ -142,10 +142,10 @@ void HandleClaimComplete(RegistrationState& st, const httplib::Request& req, htt
 void InstallPublicProvider(server::UnixHttpServer& server, RegistrationState& st) {
   if (!st.provider) return;
   const registration::IdJagProvider* provider = st.provider.get();
-  server.Get("/idjag/.well-known/jwks.json", [provider](const httplib::Request&, httplib::Response& res) {
+  server.Get("/idjag/.well-known/jwks.json", [provider](const server::Request&, server::Response& res) {
     SendJson(res, 200, provider->Jwks());
   });
-  auto metadata = [provider](const httplib::Request&, httplib::Response& res) {
+  auto metadata = [provider](const server::Request&, server::Response& res) {
     SendJson(res, 200, provider->IssuerMetadata());
   };
   server.Get("/.well-known/oauth-authorization-server/idjag", metadata);
@@ -173,7 +173,7 @@ void InstallRegistrationRoutes(server::UnixHttpServer& server, DaemonContext& ct
   RegistrationManager* m = st.manager.get();
   RegistrationState* s = &st;
 
-  server.Post("/v1/registrations/preview", [m](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/registrations/preview", [m](const server::Request& req, server::Response& res) {
     if (!RequireControl(res)) return;
     auto p = ParamsFrom(req);
     if (!p) return SendMgmtError(res, p.error());
@@ -181,7 +181,7 @@ void InstallRegistrationRoutes(server::UnixHttpServer& server, DaemonContext& ct
     if (!preview) return SendMgmtError(res, preview.error());
     SendJson(res, 200, preview->ToJson());
   });
-  server.Post("/v1/registrations", [m](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/registrations", [m](const server::Request& req, server::Response& res) {
     if (!RequireControl(res)) return;
     auto p = ParamsFrom(req);
     if (!p) return SendMgmtError(res, p.error());
@@ -189,19 +189,19 @@ void InstallRegistrationRoutes(server::UnixHttpServer& server, DaemonContext& ct
     if (!rec) return SendMgmtError(res, rec.error());
     SendJson(res, 201, RecordJson(*m, *rec));
   });
-  server.Get("/v1/registrations", [m](const httplib::Request&, httplib::Response& res) {
+  server.Get("/v1/registrations", [m](const server::Request&, server::Response& res) {
     if (!RequireControl(res)) return;
     nlohmann::json list = nlohmann::json::array();
     for (const auto& r : m->List()) list.push_back(RecordJson(*m, r));
     SendJson(res, 200, {{"registrations", list}});
   });
   static const std::string kName = "([a-z0-9][a-z0-9_-]{0,63})";
-  server.Delete("/v1/registrations/" + kName, [m](const httplib::Request& req, httplib::Response& res) {
+  server.Delete("/v1/registrations/" + kName, [m](const server::Request& req, server::Response& res) {
     if (!RequireControl(res)) return;
     if (auto r = m->Remove(req.matches[1].str()); !r) return SendMgmtError(res, r.error());
     res.status = 204;
   });
-  server.Post("/v1/registrations/" + kName + "/claim", [m](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/registrations/" + kName + "/claim", [m](const server::Request& req, server::Response& res) {
     if (!RequireControl(res)) return;
     auto j = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object() || !j.contains("email") || !j["email"].is_string() || j.size() != 1) {
@@ -211,14 +211,14 @@ void InstallRegistrationRoutes(server::UnixHttpServer& server, DaemonContext& ct
     if (!rec) return SendMgmtError(res, rec.error());
     SendJson(res, 200, RecordJson(*m, *rec));
   });
-  server.Post("/v1/registrations/" + kName + "/refresh", [m](const httplib::Request& req, httplib::Response& res) {
+  server.Post("/v1/registrations/" + kName + "/refresh", [m](const server::Request& req, server::Response& res) {
     if (!RequireControl(res)) return;
     auto rec = m->Refresh(req.matches[1].str());
     if (!rec) return SendMgmtError(res, rec.error());
     SendJson(res, 200, RecordJson(*m, *rec));
   });
   server.Post("/v1/registrations/" + kName + "/claim/complete",
-              [s](const httplib::Request& req, httplib::Response& res) {
+              [s](const server::Request& req, server::Response& res) {
                 if (RequireControl(res)) HandleClaimComplete(*s, req, res, req.matches[1].str());
               });
 }

@@ -57,7 +57,7 @@ Result<std::string> ReadSmallFile(const std::filesystem::path& path) {
 
 // Authenticates the caller of POST /v1/ssh/sign. Returns the agent name, or "" for the
 // human on the control socket.
-Result<std::string> Authorize(DaemonContext& ctx, const httplib::Request& req,
+Result<std::string> Authorize(DaemonContext& ctx, const server::Request& req,
                               const server::ConnectionContext& conn) {
   if (!req.has_header("Authorization")) {
     if (conn.socket.is_control()) return std::string();
@@ -112,7 +112,7 @@ Result<SignBody> ParseSignBody(const std::string& body) {
   return SignBody{ns->get<std::string>(), std::move(*bytes)};
 }
 
-void Refuse(DaemonContext& ctx, httplib::Response& res, const Error& error,
+void Refuse(DaemonContext& ctx, server::Response& res, const Error& error,
             const std::string& agent, nlohmann::json fields = nlohmann::json::object()) {
   Audit(ctx, authority::kAuditSshRefused, agent, error.message(), std::move(fields));
   SendError(res, error, authority::ErrorContext::kProtectedResource);
@@ -122,7 +122,7 @@ void Refuse(DaemonContext& ctx, httplib::Response& res, const Error& error,
   if (ctx.options.require_dpop_nonce) res.set_header("DPoP-Nonce", ctx.nonces.Current());
 }
 
-void HandleSign(DaemonContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void HandleSign(DaemonContext& ctx, const server::Request& req, server::Response& res) {
   const server::ConnectionContext* conn = server::CurrentConnection();
   if (conn == nullptr) {
     return SendError(res, Error(ErrorCode::kPermissionDenied, "no connection context"));
@@ -166,7 +166,7 @@ void HandleSign(DaemonContext& ctx, const httplib::Request& req, httplib::Respon
             {"valid_before", signed_->valid_before}});
 }
 
-void HandleCa(DaemonContext& ctx, const httplib::Request&, httplib::Response& res) {
+void HandleCa(DaemonContext& ctx, const server::Request&, server::Response& res) {
   auto config = LoadSshSigningConfig(ctx);
   if (!config) return SendError(res, config.error());
   auto pk = CaFor(ctx.keyring).PublicKey();
@@ -209,10 +209,10 @@ Result<SshSigningConfig> LoadSshSigningConfig(const DaemonContext& ctx) {
 }
 
 void InstallSshRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {
-  server.Post(std::string(kSshSignPath), [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Post(std::string(kSshSignPath), [&ctx](const server::Request& req, server::Response& res) {
     HandleSign(ctx, req, res);
   });
-  server.Get(std::string(kSshCaPath), [&ctx](const httplib::Request& req, httplib::Response& res) {
+  server.Get(std::string(kSshCaPath), [&ctx](const server::Request& req, server::Response& res) {
     HandleCa(ctx, req, res);
   });
 }

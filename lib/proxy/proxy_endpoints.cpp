@@ -2,18 +2,18 @@
 
 namespace notme::proxy {
 
-void RegisterProxyEndpoints(httplib::Server& server, const ProxyService& service,
+void RegisterProxyEndpoints(server::UnixHttpServer& server, const ProxyService& service,
                             CallerResolver resolve) {
-  // [\s\S] rather than '.': httplib matches the decoded path, and a decoded CR/LF must
+  // [\s\S] rather than '.': the server matches the decoded path, and a decoded CR/LF must
   // still reach the handler to be refused there (and audited) instead of a bare 404.
   static const std::string kPattern = R"(/r/[\s\S]*)";
-  auto plain = [&service, resolve](const httplib::Request& req, httplib::Response& res) {
+  auto plain = [&service, resolve](const server::Request& req, server::Response& res) {
     auto caller = resolve(req);
     if (!caller) return SetProxyError(res, caller.error());
     service.Handle(*caller, req, res, nullptr);
   };
-  auto streamed = [&service, resolve](const httplib::Request& req, httplib::Response& res,
-                                      const httplib::ContentReader& reader) {
+  auto streamed = [&service, resolve](const server::Request& req, server::Response& res,
+                                      const server::ContentReader& reader) {
     auto caller = resolve(req);
     if (!caller) {
       SetProxyError(res, caller.error());

@@ -60,8 +60,8 @@ Result<std::string> RenderInjection(const Injection& inj, const crypto::SecretBy
 }
 
 // One Content-Length of at most kRefusalDrainLimit and no Transfer-Encoding: a body the
-// server may read before refusing (without a length, httplib would read until EOF).
-bool HasSmallContentLength(const httplib::Request& req) {
+// server may read before refusing (a chunked body could be as long as the stream limit).
+bool HasSmallContentLength(const server::Request& req) {
   if (req.headers.count("Content-Length") != 1 || req.has_header("Transfer-Encoding")) return false;
   const std::string& v = req.get_header_value("Content-Length");
   uint64_t n = 0;
@@ -102,7 +102,7 @@ int ProxyHttpStatus(ErrorCode code) {
   }
 }
 
-void SetProxyError(httplib::Response& res, const Error& error) {
+void SetProxyError(server::Response& res, const Error& error) {
   res.status = ProxyHttpStatus(error.code());
   nlohmann::json j = {{"error", std::string(ErrorCodeName(error.code()))},
                       {"error_description", error.message()}};
@@ -148,8 +148,8 @@ bool ProxyService::IsGitSmartHttp(const std::string& method, const std::vector<s
   return false;
 }
 
-void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req,
-                          httplib::Response& res, const httplib::ContentReader* body) const {
+void ProxyService::Handle(const ProxyCaller& caller, const server::Request& req,
+                          server::Response& res, const server::ContentReader* body) const {
   auto start = std::chrono::steady_clock::now();
   ProxyAuditRecord record;
   record.principal = caller.principal;
@@ -197,11 +197,13 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
       });
       if (!allowed) return Fail(ErrorCode::kPermissionDenied, "path not allowed on this route");
     }
-    NOTME_TRY(auto filtered, FilterRequestHeaders(req.headers, route->injection.HeaderName()));
+    NOTME_TRY(auto filtered,
+              FilterRequestHeaders(httplib::Headers(req.headers.begin(), req.headers.end()),
+                                   route->injection.HeaderName()));
     p.headers = std::move(filtered.first);
     p.framing = filtered.second;
-    // Compression is negotiated between the caller and the daemon (httplib's server
-    // compresses for the caller); asking the upstream for identity avoids double encoding.
+    // notmed's server never compresses; asking the upstream for identity keeps the body
+    // as the caller can read it without a negotiation the daemon does not take part in.
     p.headers.erase("Accept-Encoding");
     // A pooled connection was made to an address checked under this same route key; only
     // a new connection needs a (checked) resolution.
@@ -225,8 +227,8 @@ void ProxyService::Handle(const ProxyCaller& caller, const httplib::Request& req
 }
 
 Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepared& p,
-                                   const httplib::Request& req, httplib::Response& res,
-                                   const httplib::ContentReader* body, ProxyAuditRecord& record,
+                                   const server::Request& req, server::Response& res,
+                                   const server::ContentReader* body, ProxyAuditRecord& record,
                                    std::chrono::steady_clock::time_point start,
                                    bool& audit_deferred) const {
   auto secret = secrets_(route.secret);
@@ -323,7 +325,7 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   };
   // One piece of the upstream body to `sink`: false ends the answer (upstream failed or
   // caller gone); `end` is set at the end of the upstream body.
-  auto pump = [ex, failure](httplib::DataSink& sink, bool& end) {
+  auto pump = [ex, failure](server::DataSink& sink, bool& end) {
     auto piece = ex->ReadResponseBody();
     if (!piece) {
       *failure = piece.error();
@@ -332,10 +334,10 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
     end = piece->empty();
     return end || sink.write(piece->data(), piece->size());
   };
-  if (head->content_length && req.ranges.empty()) {
+  if (head->content_length) {
     res.set_content_provider(
         static_cast<size_t>(*head->content_length), content_type,
-        [pump](size_t, size_t, httplib::DataSink& sink) {
+        [pump](size_t, size_t, server::DataSink& sink) {
           bool end = false;
           return pump(sink, end) && !end;  // the end before Content-Length bytes: cut short
         },
@@ -343,7 +345,7 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   } else {
     res.set_chunked_content_provider(
         content_type,
-        [pump](size_t, httplib::DataSink& sink) {
+        [pump](size_t, server::DataSink& sink) {
           bool end = false;
           if (!pump(sink, end)) return false;
           if (end) sink.done();

@@ -24,14 +24,13 @@
 #include <string>
 #include <vector>
 
-#include <httplib.h>
-
 #include "base/clock.h"
 #include "crypto/secret_bytes.h"
 #include "notme/result.h"
 #include "proxy/route_store.h"
 #include "proxy/upstream_exchange.h"
 #include "proxy/upstream_pool.h"
+#include "server/http_message.h"
 
 namespace notme::proxy {
 
@@ -79,8 +78,8 @@ class ProxyService {
 
   // Serves one request. `body` is the server's ContentReader for methods that carry one,
   // or nullptr (then `req.body`, if any, is forwarded). Always sets a response.
-  void Handle(const ProxyCaller& caller, const httplib::Request& req, httplib::Response& res,
-              const httplib::ContentReader* body) const;
+  void Handle(const ProxyCaller& caller, const server::Request& req, server::Response& res,
+              const server::ContentReader* body) const;
 
   // True when `caller` may use `route` (scope check only).
   static bool MayUse(const ProxyCaller& caller, const Route& route);
@@ -92,8 +91,8 @@ class ProxyService {
  private:
   struct Prepared;
   Result<void> Forward(const ProxyCaller& caller, const Route& route, Prepared& prepared,
-                       const httplib::Request& req, httplib::Response& res,
-                       const httplib::ContentReader* body, ProxyAuditRecord& record,
+                       const server::Request& req, server::Response& res,
+                       const server::ContentReader* body, ProxyAuditRecord& record,
                        std::chrono::steady_clock::time_point start, bool& audit_deferred) const;
 
   const RouteStore& routes_;
@@ -105,6 +104,6 @@ class ProxyService {
 
 // Status and JSON error body for a refusal; the one place proxy errors map to HTTP.
 int ProxyHttpStatus(ErrorCode code);
-void SetProxyError(httplib::Response& res, const Error& error);
+void SetProxyError(server::Response& res, const Error& error);
 
 }  // namespace notme::proxy

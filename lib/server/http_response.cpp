@@ -6,21 +6,21 @@
 
 namespace notme::server {
 
-void SendJson(httplib::Response& res, int status, const nlohmann::json& body) {
+void SendJson(Response& res, int status, const nlohmann::json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
   res.set_content(DumpJson(body), "application/json");
 }
 
-void SendJsonError(httplib::Response& res, int status, std::string_view error,
+void SendJsonError(Response& res, int status, std::string_view error,
                    std::string_view description) {
   nlohmann::json body = {{"error", std::string(error)},
                          {"error_description", std::string(description)}};
   SendJson(res, status, body);
 }
 
-void SetErrorForStatus(httplib::Response& res, int status) {
+void SetErrorForStatus(Response& res, int status) {
   switch (status) {
     case 404: SendJsonError(res, 404, "not_found", "no such endpoint"); break;
     case 405: SendJsonError(res, 405, "invalid_request", "method not allowed"); break;

@@ -7,19 +7,20 @@
 
 #include <string_view>
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include "server/http_message.h"
 
 namespace notme::server {
 
 // Serializes `body` (invalid UTF-8 in strings is replaced, never thrown).
-void SendJson(httplib::Response& res, int status, const nlohmann::json& body);
+void SendJson(Response& res, int status, const nlohmann::json& body);
 
 // {"error": error, "error_description": description}.
-void SendJsonError(httplib::Response& res, int status, std::string_view error,
+void SendJsonError(Response& res, int status, std::string_view error,
                    std::string_view description);
 
-// A generic error body for statuses httplib produces itself (400, 404, 413, 414, ...).
-void SetErrorForStatus(httplib::Response& res, int status);
+// A generic error body for statuses the server produces itself (400, 404, 413, 414, ...).
+void SetErrorForStatus(Response& res, int status);
 
 }  // namespace notme::server

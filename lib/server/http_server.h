@@ -1,56 +1,68 @@
 #pragma once
-// UnixHttpServer: one httplib HTTP/1.1 server per listening socket (the control socket,
-// each agent socket, the loopback proxy listener), all sharing one WorkerPool.
+// UnixHttpServer: notme's own HTTP/1.1 server for one listening socket (the control
+// socket, each agent socket, the loopback proxy listener). docs/daemon.md "Server".
 //
-// httplib parses requests and routes them; this class owns everything per connection
-// (it overrides httplib's private virtual `process_and_close_socket`):
-//   1. connection limit: when the shared pool is full the connection gets an immediate
-//      `503` and is closed (never queued behind slow clients);
+// Concurrency: every server of the process shares one EventLoop (event_loop.h): one
+// epoll set holding all listeners and every idle keep-alive connection, served by a
+// small fixed set of worker threads (one per CPU, at least 2). A worker takes a ready
+// connection (EPOLLONESHOT), reads what arrived into the connection's buffer, parses it
+// incrementally (http_parser.h), runs the handler and writes the response, then re-arms
+// the connection. Requests under a streaming prefix (the proxy) are handed to the shared
+// elastic WorkerPool for their duration, so a slow upstream never stalls minting.
+// Timeouts are enforced by the loop's deadline sweep, not by a thread per connection.
+//
+// Per connection:
+//   1. connection limit: the WorkerPool's connection slots (= its thread limit) are the
+//      daemon-wide limit; beyond it a connection gets an immediate `503` and is closed;
 //   2. peer check (Unix sockets): SO_PEERCRED uid must equal the daemon's uid, else the
 //      connection is closed unanswered and `on_refused` is told (audit `peer.refused`);
-//   3. its own keep-alive loop over an FdStream (io timeout, per-request deadline, head
-//      and body byte budgets), calling httplib's `process_request`;
+//   3. keep-alive with io, request and keep-alive timeouts, at most
+//      keep_alive_max_requests requests, head and body byte limits;
 //   4. ConnectionContext (socket identity + kernel peer credentials) for the handlers,
 //      through CurrentConnection() — handlers must never trust a header for this.
-// Built-in request policy before any handler runs: `Content-Length` above the route's
-// limit → 413, `Transfer-Encoding` outside streaming routes → 411, both closing the
-// connection; httplib's own error statuses get an RFC 6749-shaped JSON body.
+// Built-in request policy before any handler runs: the strict parser's refusals (400,
+// 431, 501, 505), `Content-Length` above the route's limit → 413, `Transfer-Encoding`
+// outside streaming routes → 411, all closing the connection; every 4xx/5xx the server
+// or a handler produces without a body gets an RFC 6749-shaped JSON body; a handler that
+// throws gets a 500. A response's head and (non-streamed) body leave in one sendmsg(2).
 //
-// A response with a body of at most 16 KiB (not streamed) leaves in one send(2), head and
-// body together.
-//
-// Register routes with the inherited Get/Post/Put/Delete before Start(). Use
-// AddPreRoutingHook instead of set_pre_routing_handler; set_post_routing_handler is
-// reserved too. Start/Stop from one
-// thread; handlers run concurrently on pool threads.
+// Register routes and hooks before Start(); Start/Stop from one thread. Handlers run
+// concurrently on loop workers and pool threads.
 
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <regex>
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 #include "notme/result.h"
 #include "notme/thread_annotations.h"
 #include "server/connection_context.h"
+#include "server/http_message.h"
 #include "server/unix_socket.h"
 #include "server/worker_pool.h"
 
 namespace notme::server {
 
+class EventLoop;
+class HttpConnection;
+
 struct ServerLimits {
-  size_t max_head_bytes = 16 * 1024;     // request line + all headers
-  size_t max_body_bytes = 64 * 1024;     // OAuth and management bodies
+  size_t max_head_bytes = 16 * 1024;         // request line + all headers
+  size_t max_body_bytes = 64 * 1024;         // OAuth and management bodies
   size_t max_stream_body_bytes = 64u << 20;  // routes under a streaming prefix (the proxy)
   std::vector<std::string> streaming_prefixes = {"/r/"};
+  // Routes whose handlers wait on the network (registration calls an external service):
+  // run on the WorkerPool like streaming routes, but with max_body_bytes.
+  std::vector<std::string> pooled_prefixes = {"/v1/registrations"};
   std::chrono::milliseconds io_timeout{5000};
   std::chrono::milliseconds request_timeout{15000};
   std::chrono::milliseconds keep_alive_timeout{5000};
@@ -59,29 +71,46 @@ struct ServerLimits {
 
 // Told about every refused connection: wrong peer uid or unreadable credentials.
 // `reason` is a short code ("peer_uid_mismatch", "no_peer_credentials").
-using RefusedPeerHook =
-    std::function<void(const SocketIdentity& socket, const PeerInfo& peer, std::string_view reason)>;
+using RefusedPeerHook = std::function<void(const SocketIdentity& socket, const PeerInfo& peer,
+                                           std::string_view reason)>;
 
-class UnixHttpServer : public httplib::Server {
+class UnixHttpServer {
  public:
-  UnixHttpServer(SocketIdentity identity, uid_t expected_uid, WorkerPool& pool,
-                 ServerLimits limits, RefusedPeerHook on_refused);
+  // `pool` must outlive the server.
+  UnixHttpServer(SocketIdentity identity, uid_t expected_uid, WorkerPool& pool, ServerLimits limits,
+                 RefusedPeerHook on_refused);
   // Stop().
-  ~UnixHttpServer() override;
+  ~UnixHttpServer();
   UnixHttpServer(const UnixHttpServer&) = delete;
   UnixHttpServer& operator=(const UnixHttpServer&) = delete;
 
-  // Serves `listener` on a new accept thread; returns once accepting. Takes ownership.
+  // Routes: `pattern` is an ECMAScript regex that must match the whole decoded path
+  // (its groups land in req.matches). First registered match wins; no match → 404.
+  // A Get route also answers HEAD (without the body). The reader forms are for routes
+  // under a streaming prefix: the handler streams the body instead of getting req.body.
+  UnixHttpServer& Get(const std::string& pattern, Handler handler);
+  UnixHttpServer& Post(const std::string& pattern, Handler handler);
+  UnixHttpServer& Post(const std::string& pattern, HandlerWithContentReader handler);
+  UnixHttpServer& Put(const std::string& pattern, Handler handler);
+  UnixHttpServer& Put(const std::string& pattern, HandlerWithContentReader handler);
+  UnixHttpServer& Patch(const std::string& pattern, Handler handler);
+  UnixHttpServer& Patch(const std::string& pattern, HandlerWithContentReader handler);
+  UnixHttpServer& Delete(const std::string& pattern, Handler handler);
+  UnixHttpServer& Delete(const std::string& pattern, HandlerWithContentReader handler);
+  UnixHttpServer& Options(const std::string& pattern, Handler handler);
+
+  // Runs before routing (after the built-in policy), in the order added; the first that
+  // returns kHandled answers.
+  void AddPreRoutingHook(PreRoutingHook hook);
+
+  // Serves `listener` (takes ownership) on the shared event loop.
   Result<void> Start(BoundSocket listener);
   // Stops accepting, shuts down live connections (their in-flight request completes or
   // fails), waits for them, and removes the socket file if it is still ours. Idempotent.
   void Stop();
 
-  // Runs before routing; return Handled to answer without a route.
-  void AddPreRoutingHook(HandlerWithResponse hook);
-
   const SocketIdentity& identity() const { return identity_; }
-  // Connections answered 503 because the pool was full.
+  // Connections answered 503 because the connection limit was reached.
   uint64_t overload_rejections() const { return overload_rejections_.load(); }
 
   // Makes the current connection close after this response (e.g. after refusing a body
@@ -89,35 +118,51 @@ class UnixHttpServer : public httplib::Server {
   static void CloseAfterResponse();
 
  private:
-  using httplib::Server::bind_to_any_port;
-  using httplib::Server::bind_to_port;
-  using httplib::Server::listen;
-  using httplib::Server::listen_after_bind;
-  using httplib::Server::set_post_routing_handler;
-  using httplib::Server::set_pre_routing_handler;
+  friend class HttpConnection;
+  class Listener;
 
-  bool process_and_close_socket(socket_t sock) override;
-  void ServeConnection(int fd, const PeerInfo& peer);
-  void RejectOverloaded(int fd);
+  struct Route {
+    std::string method;
+    std::string literal;  // set when the pattern has no regex syntax: compared as is
+    std::regex regex;
+    Handler handler;
+    HandlerWithContentReader reader_handler;
+  };
+
+  UnixHttpServer& AddRoute(std::string method, const std::string& pattern, Handler handler,
+                           HandlerWithContentReader reader_handler);
+  // The route for `method` and `req.path` (fills req.matches), or nullptr.
+  const Route* FindRoute(std::string_view method, Request& req) const;
+  bool IsStreamingPath(std::string_view path) const;
+  bool IsPooledPath(std::string_view path) const;
+  bool Stopping() EXCLUDES(mu_);
   size_t BodyLimitFor(std::string_view path) const;
-  HandlerResponse BuiltinPreRouting(const httplib::Request& req, httplib::Response& res);
-  bool Track(int fd) EXCLUDES(mu_);
-  void Untrack(int fd) EXCLUDES(mu_);
+  // Accepts every pending connection of the listener (called by the loop).
+  void AcceptReady();
+  void Admit(int fd);
+  void RejectOverloaded(int fd);
+  bool Track(HttpConnection* conn) EXCLUDES(mu_);
+  // Closes the connection's fd and forgets it (the last thing a connection does).
+  void Untrack(HttpConnection* conn) EXCLUDES(mu_);
 
   const SocketIdentity identity_;
   const uid_t expected_uid_;
   WorkerPool& pool_;
   const ServerLimits limits_;
   RefusedPeerHook on_refused_;
-  std::vector<HandlerWithResponse> hooks_;
+  std::vector<PreRoutingHook> hooks_;
+  std::vector<Route> routes_;
+  std::shared_ptr<EventLoop> loop_;
   BoundSocket listener_;
-  std::thread accept_thread_;
+  uint64_t listener_id_ = 0;
   std::atomic<uint64_t> overload_rejections_{0};
 
   Mutex mu_;
   std::condition_variable_any idle_cv_;
+  bool started_ GUARDED_BY(mu_) = false;
   bool stopping_ GUARDED_BY(mu_) = false;
-  std::set<int> live_ GUARDED_BY(mu_);
+  int accepting_ GUARDED_BY(mu_) = 0;
+  std::set<HttpConnection*> live_ GUARDED_BY(mu_);
 };
 
 }  // namespace notme::server

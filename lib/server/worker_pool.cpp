@@ -74,6 +74,23 @@ void WorkerPool::Shutdown() {
   ReapFinishedLocked();
 }
 
+bool WorkerPool::TryAcquireConnection() {
+  MutexLock lock(&mu_);
+  if (shutdown_ || connections_ >= options_.max_threads) return false;
+  ++connections_;
+  return true;
+}
+
+void WorkerPool::ReleaseConnection() {
+  MutexLock lock(&mu_);
+  if (connections_ > 0) --connections_;
+}
+
+size_t WorkerPool::connections() const {
+  MutexLock lock(&mu_);
+  return connections_;
+}
+
 size_t WorkerPool::busy() const {
   MutexLock lock(&mu_);
   return busy_;

@@ -1,9 +1,11 @@
 #pragma once
 // WorkerPool: the one elastic thread pool every notme HTTP server shares (control socket,
-// each agent socket, the loopback proxy listener). A connection occupies one worker for
-// its life, so the pool's thread limit is also the daemon-wide connection limit: when all
-// workers are busy TrySubmit fails and the caller answers 503 at once instead of queueing
-// (a queued connection would hang its client behind slow ones).
+// each agent socket, the loopback proxy listener). Long requests (streaming prefixes: the
+// proxy) run on it for their duration; short ones run on the servers' event loop. The
+// pool's thread limit is also the daemon-wide connection limit (connection slots, below),
+// so a streamed request always finds a thread: when the limit is reached a new
+// connection is answered 503 at once instead of queueing (a queued connection would hang
+// its client behind slow ones).
 //
 // Threads are started on demand and exit after `idle_timeout` beyond `min_idle` spares,
 // so an idle daemon holds few threads (idle RSS). Thread-safe.
@@ -39,6 +41,12 @@ class WorkerPool {
   // tasks are already running or the pool is shut down.
   bool TrySubmit(std::function<void()> task) EXCLUDES(mu_);
 
+  // Takes one of the `max_threads` connection slots; false when all are taken.
+  bool TryAcquireConnection() EXCLUDES(mu_);
+  // Gives back a slot taken by TryAcquireConnection.
+  void ReleaseConnection() EXCLUDES(mu_);
+  size_t connections() const EXCLUDES(mu_);
+
   // Stops accepting tasks and joins every thread after its running task returns.
   void Shutdown() EXCLUDES(mu_);
 
@@ -58,6 +66,7 @@ class WorkerPool {
   bool shutdown_ GUARDED_BY(mu_) = false;
   size_t busy_ GUARDED_BY(mu_) = 0;
   size_t idle_ GUARDED_BY(mu_) = 0;
+  size_t connections_ GUARDED_BY(mu_) = 0;
   std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
   std::map<std::thread::id, std::thread> threads_ GUARDED_BY(mu_);
   std::vector<std::thread::id> finished_ GUARDED_BY(mu_);

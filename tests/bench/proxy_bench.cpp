@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
   notme::server::WorkerPool pool({128, 2, std::chrono::milliseconds(30000)});
   notme::server::UnixHttpServer front(notme::server::SocketIdentity::Agent("bench"), ::getuid(),
                                       pool, notme::server::ServerLimits{}, nullptr);
-  RegisterProxyEndpoints(front, service, [](const httplib::Request&) -> notme::Result<ProxyCaller> {
+  RegisterProxyEndpoints(front, service, [](const notme::server::Request&) -> notme::Result<ProxyCaller> {
     return ProxyCaller{"human", true, {}, false};
   });
   std::filesystem::path sock = dir / "front.sock";

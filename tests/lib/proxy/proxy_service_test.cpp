@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "proxy/proxy_endpoints.h"
+#include "server/tcp_listener.h"
 
 namespace notme::proxy {
 namespace {
@@ -146,18 +147,19 @@ struct Fixture {
           audit.push_back(r);
         },
         ForwarderOptions{});
-    RegisterProxyEndpoints(front, *service, [this](const httplib::Request&) -> Result<ProxyCaller> {
+    RegisterProxyEndpoints(front, *service, [this](const server::Request&) -> Result<ProxyCaller> {
       std::lock_guard lock(caller_mu);
       return caller;
     });
-    front_port = front.bind_to_any_port("127.0.0.1");
-    front_thread = std::thread([this] { front.listen_after_bind(); });
+    auto bound = server::ListenTcpLoopback({"127.0.0.1", 0});
+    REQUIRE(bound.has_value());
+    front_port = server::BoundPort(bound->fd.get()).value();
+    REQUIRE(front.Start(std::move(*bound)).has_value());
     SetCaller({"human", true, {}, false});
   }
   ~Fixture() {
-    front.stop();
+    front.Stop();
     upstream.stop();
-    front_thread.join();
     up_thread.join();
   }
   void AddRoute(const std::string& name, const std::string& url, bool loopback,
@@ -203,10 +205,12 @@ struct Fixture {
 
   TempDir dir;
   httplib::Server upstream;
-  httplib::Server front;
+  server::WorkerPool front_pool{server::WorkerPool::Options{64, 1, std::chrono::milliseconds(1000)}};
+  server::UnixHttpServer front{server::SocketIdentity::Loopback(), ::getuid(), front_pool,
+                               server::ServerLimits{}, nullptr};
   int up_port = 0;
   int front_port = 0;
-  std::thread up_thread, front_thread;
+  std::thread up_thread;
   std::unique_ptr<RouteStore> store;
   std::unique_ptr<ProxyService> service;
   std::atomic<int> stolen{0};

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <httplib.h>
 
 #include <mutex>
@@ -18,6 +20,8 @@
 #include "registration/idjag_provider.h"
 #include "registration/registration_manager.h"
 #include "registration/service_calls.h"
+#include "server/http_server.h"
+#include "server/tcp_listener.h"
 #include "test_service.h"
 
 using namespace notme;
@@ -76,21 +80,22 @@ struct Fixture {
         },
         [this](const proxy::ProxyAuditRecord& r) { manager->NoteProxyStatus(r.route, r.status); },
         proxy::ForwarderOptions{});
-    proxy::RegisterProxyEndpoints(front, *proxy_service, [this](const httplib::Request&) -> Result<proxy::ProxyCaller> {
+    proxy::RegisterProxyEndpoints(front, *proxy_service, [this](const server::Request&) -> Result<proxy::ProxyCaller> {
       std::lock_guard lock(mu);
       return proxy::ProxyCaller{"claude", false, agent_scopes, false};
     });
-    front_port = front.bind_to_any_port("127.0.0.1");
-    front_thread = std::thread([this] { front.listen_after_bind(); });
+    auto bound = server::ListenTcpLoopback({"127.0.0.1", 0});
+    REQUIRE(bound.has_value());
+    front_port = server::BoundPort(bound->fd.get()).value();
+    REQUIRE(front.Start(std::move(*bound)).has_value());
     // stop() before the listen loop started would be lost and join() would hang.
-    for (int i = 0; i < 500 && !(front.is_running() && jwks_server.is_running()); ++i) {
+    for (int i = 0; i < 500 && !jwks_server.is_running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
   ~Fixture() {
-    front.stop();
+    front.Stop();
     jwks_server.stop();
-    front_thread.join();
     jwks_thread.join();
   }
 
@@ -142,9 +147,10 @@ struct Fixture {
   std::unique_ptr<RegistrationStore> store;
   std::unique_ptr<RegistrationManager> manager;
   std::unique_ptr<proxy::ProxyService> proxy_service;
-  httplib::Server front;
+  server::WorkerPool front_pool{server::WorkerPool::Options{64, 1, std::chrono::milliseconds(1000)}};
+  server::UnixHttpServer front{server::SocketIdentity::Loopback(), ::getuid(), front_pool,
+                               server::ServerLimits{}, nullptr};
   int front_port = 0;
-  std::thread front_thread;
   std::mutex mu;
   std::vector<std::string> agent_scopes;
   std::vector<std::string> events;

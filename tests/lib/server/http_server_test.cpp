@@ -22,6 +22,7 @@ namespace {
 
 using testing::ConnectUnix;
 using testing::ReadAll;
+using testing::ReadUntil;
 using testing::RoundTrip;
 using testing::SendAll;
 using testing::StatusOf;
@@ -56,16 +57,16 @@ struct Fixture {
                  refused.fetch_add(1);
                }) {
     sock = dir.path + "/s.sock";
-    server.Get("/who", [](const httplib::Request&, httplib::Response& res) {
+    server.Get("/who", [](const Request&, Response& res) {
       const ConnectionContext* c = CurrentConnection();
       REQUIRE(c != nullptr);
       SendJson(res, 200, {{"socket", c->socket.Describe()}, {"uid", c->peer.uid},
                           {"pid", c->peer.pid}});
     });
-    server.Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    server.Post("/echo", [](const Request& req, Response& res) {
       res.set_content(req.body, "text/plain");
     });
-    server.Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    server.Get("/slow", [](const Request&, Response& res) {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
       res.set_content("ok", "text/plain");
     });
@@ -164,7 +165,7 @@ TEST_SUITE("UnixHttpServer") {
     SendAll(fd, req);
     std::string r = ReadAll(fd, 1500);
     ::close(fd);
-    CHECK(StatusOf(r) == 400);
+    CHECK(StatusOf(r) == 431);
   }
 
   TEST_CASE("garbage instead of a request line gets 400") {
@@ -215,22 +216,35 @@ TEST_SUITE("UnixHttpServer") {
   }
 
   TEST_CASE("connections beyond the pool limit get an immediate 503") {
+    // A connection holds one of the pool's slots for its life (idle keep-alive ones too).
     Fixture f(SocketIdentity::Control(), 2);
-    std::vector<std::thread> slow;
-    std::atomic<int> ok{0};
+    std::vector<int> held;
     for (int i = 0; i < 2; ++i) {
-      slow.emplace_back([&] {
-        if (StatusOf(RoundTrip(f.sock, "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200) {
-          ok.fetch_add(1);
-        }
-      });
+      int fd = ConnectUnix(f.sock);
+      REQUIRE(fd >= 0);
+      SendAll(fd, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+      CHECK(StatusOf(ReadUntil(fd, "}")) == 200);  // the JSON body's end; kept open
+      held.push_back(fd);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
     std::string r = RoundTrip(f.sock, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
-    for (auto& t : slow) t.join();
     CHECK(StatusOf(r) == 503);
-    CHECK(ok.load() == 2);
+    CHECK(r.find("\"error\":\"temporarily_unavailable\"") != std::string::npos);
     CHECK(f.server.overload_rejections() >= 1);
+    for (int fd : held) ::close(fd);
+  }
+
+  TEST_CASE("a slow handler does not stall requests on other connections") {
+    Fixture f(SocketIdentity::Control(), 8);
+    std::atomic<bool> slow_done{false};
+    std::thread slow([&] {
+      CHECK(StatusOf(RoundTrip(f.sock, "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+      slow_done.store(true);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::string r = RoundTrip(f.sock, "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(StatusOf(r) == 200);
+    CHECK_FALSE(slow_done.load());  // answered while the slow handler still ran
+    slow.join();
   }
 
   TEST_CASE("stop removes the socket file and closes idle keep-alive connections") {

@@ -47,6 +47,20 @@ inline std::string ReadAll(int fd, int timeout_ms = 3000) {
   return out;
 }
 
+// Reads until `needle` has arrived (or EOF / `timeout_ms` of silence).
+inline std::string ReadUntil(int fd, const std::string& needle, int timeout_ms = 3000) {
+  std::string out;
+  char buf[4096];
+  while (out.find(needle) == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
 // One request on a fresh connection with Connection: close; returns the raw response.
 inline std::string RoundTrip(const std::string& path, const std::string& request) {
   int fd = ConnectUnix(path);

@@ -1,0 +1,96 @@
+#pragma once
+// EventLoop: the one epoll set of the process's HTTP servers, with a small fixed set of
+// worker threads (one per CPU, at least 2) that wait on it.
+//
+// A Watcher is an fd registered with EPOLLONESHOT: when it becomes readable (or hangs
+// up) exactly one worker claims it and calls Ready(); while claimed nothing else runs for
+// it. Its owner then either Arm()s it again (with a deadline) or Remove()s it. When an
+// armed watcher's deadline passes, a worker claims it the same way and calls Expired()
+// (the deadline sweep runs on the epoll_wait timeout, so no thread per connection is
+// needed for timeouts). A worker handles up to kMaxEventsPerWake ready watchers per
+// wakeup. Ready() and Expired() may block (a handler); the other workers keep serving.
+//
+// Shared: Acquire() returns the process's loop, starting it on first use; it stops (and
+// joins its workers) when the last holder releases it. Release it from a thread that is
+// not one of its workers. Thread-safe.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "notme/result.h"
+#include "notme/thread_annotations.h"
+#include "server/unique_fd.h"
+
+namespace notme::server {
+
+class EventLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  class Watcher {
+   public:
+    virtual ~Watcher() = default;
+    // The fd is readable, hung up or failed (`events` from epoll). The watcher is claimed
+    // until its owner calls Arm or Remove.
+    virtual void Ready(uint32_t events) = 0;
+    // The deadline passed while armed. Claimed as for Ready.
+    virtual void Expired() = 0;
+  };
+
+  static constexpr int kMaxEventsPerWake = 8;
+
+  // The process's loop. Errors: kIo when epoll or the workers cannot be set up.
+  static Result<std::shared_ptr<EventLoop>> Acquire();
+
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Registers `fd` (owned by the caller, which keeps it open until after Remove) claimed
+  // by the caller: call Arm to start watching. Returns the watcher's id. Errors: kIo.
+  Result<uint64_t> Add(int fd, std::shared_ptr<Watcher> watcher) EXCLUDES(mu_);
+  // Releases a claimed watcher: watch for readability until `deadline` (Clock::time_point::max()
+  // for none).
+  void Arm(uint64_t id, Clock::time_point deadline) EXCLUDES(mu_);
+  // Forgets the watcher (claimed or not); no Ready/Expired starts for it afterwards (one
+  // already running finishes). The caller may close the fd after this returns.
+  void Remove(uint64_t id) EXCLUDES(mu_);
+
+  size_t workers() const { return threads_.size(); }
+
+ private:
+  struct Entry {
+    int fd = -1;
+    std::shared_ptr<Watcher> watcher;
+    bool armed = false;
+    Clock::time_point deadline = Clock::time_point::max();
+  };
+
+  EventLoop() = default;
+  Result<void> Init(size_t workers);
+  void WorkerMain();
+  // Claims watcher `id` (it must be armed); nullptr when it is gone or already claimed.
+  std::shared_ptr<Watcher> Claim(uint64_t id) EXCLUDES(mu_);
+  void Sweep() EXCLUDES(mu_);
+
+  UniqueFd epoll_;
+  UniqueFd wake_;  // eventfd: stop, and "deadlines exist now" for workers blocked forever
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<size_t> with_deadline_{0};  // armed watchers with a deadline (approximate)
+  Mutex sweep_mu_;
+  Clock::time_point next_sweep_ GUARDED_BY(sweep_mu_){};
+
+  Mutex mu_;
+  uint64_t next_id_ GUARDED_BY(mu_) = 1;
+  std::unordered_map<uint64_t, Entry> entries_ GUARDED_BY(mu_);
+};
+
+}  // namespace notme::server

@@ -1,0 +1,100 @@
+#pragma once
+// HttpConnection: one accepted connection of a UnixHttpServer (internal to lib/server).
+//
+// Owned by shared_ptr: the EventLoop's registration holds one, and whoever serves it (a
+// loop worker in Ready/Expired, or a WorkerPool thread for a streamed request) holds
+// another for the call. Exactly one thread serves it at a time (EPOLLONESHOT claim, or
+// the hand-off to the pool); that thread ends its turn by arming it in the loop again or
+// by Close(), and touches nothing of it afterwards.
+//
+// A request is parsed from the connection's buffer as bytes arrive; a request whose body
+// is still on its way waits in the loop (with the io and request deadlines), not on a
+// thread. Requests under a streaming or pooled prefix run on the pool, reading their body
+// with blocking (poll-bounded) reads.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/connection_context.h"
+#include "server/event_loop.h"
+#include "server/http_message.h"
+#include "server/http_parser.h"
+#include "server/unique_fd.h"
+
+namespace notme::server {
+
+class UnixHttpServer;
+
+class HttpConnection final : public EventLoop::Watcher,
+                             public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(UnixHttpServer& server, EventLoop& loop, UniqueFd fd, PeerInfo peer);
+  ~HttpConnection() override;
+
+  int fd() const { return fd_.get(); }
+  uint64_t id() const { return id_; }
+  // Closes the socket (the server, when it forgets the connection).
+  void CloseFd() { fd_ = UniqueFd(); }
+  // Starts serving once registered in the loop as `id`.
+  void Begin(uint64_t id);
+
+  void Ready(uint32_t events) override;
+  void Expired() override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Pending {
+    Request req;
+    BodyFraming framing;
+    bool expect_continue = false;
+  };
+  enum class ReadResult { kData, kAgain, kClosed };
+
+  // Parses and serves what is buffered until it needs more bytes (then arms itself),
+  // hands a request to the pool, or closes.
+  void Process();
+  // The request of a parsed head with its framing checked; nullptr after refusing it
+  // (the connection is closed then).
+  std::unique_ptr<Pending> StartRequest(RequestHead head);
+  // Runs the request on the WorkerPool (503 and close when it is full).
+  void HandToPool(std::unique_ptr<Pending> p);
+  // Runs a request under a streaming or pooled prefix (on a pool thread).
+  void RunOnPool(std::unique_ptr<Pending> pending);
+  // Hooks, route and handler; writes the response. True when the connection stays open.
+  // `body_complete` is read after the handler ran (it may read the body).
+  bool Execute(Request& req, const ContentReader* reader, const bool& body_complete);
+  // Reads the body of a pool request from the buffer and the socket; see ContentReader.
+  bool ReadBody(Pending& p, const ContentReceiver& receiver);
+
+  ReadResult ReadAvailable(size_t max_buffer);
+  // Waits (poll) for bytes up to the io timeout and the request deadline; false on
+  // timeout, EOF or error.
+  bool ReadBlocking();
+  bool SendAll(std::string_view a, std::string_view b = {});
+  bool WriteResponse(const Request& req, Response& res, bool close);
+  bool WriteStreamedBody(Response& res);
+  void SendContinue(Pending& p);
+  // Answers a refused request (JSON error body) and closes.
+  void RefuseAndClose(int status, std::string_view error, std::string_view description);
+  void SendAndClose(Response& res);
+  void ArmIdle();
+  void ArmPartial();
+  void Close();
+
+  UnixHttpServer& server_;
+  EventLoop& loop_;
+  UniqueFd fd_;
+  ConnectionContext ctx_;
+  uint64_t id_ = 0;
+  std::string buf_;
+  std::unique_ptr<Pending> pending_;
+  size_t served_ = 0;
+  bool in_request_ = false;  // bytes of a request have arrived
+  Clock::time_point request_start_{};
+};
+
+}  // namespace notme::server
