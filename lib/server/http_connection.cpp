@@ -124,6 +124,10 @@ bool ExpectsContinue(const Request& req) {
          !CaseInsensitiveLess()("100-continue", v);
 }
 
+bool HasLineBreakOrNul(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
 bool BodyAllowed(int status) { return status >= 200 && status != 204 && status != 304; }
 
 bool PollFor(int fd, short events, std::chrono::milliseconds wait) {
@@ -441,6 +445,9 @@ bool HttpConnection::WriteResponse(const Request& req, Response& res, bool close
     const bool is_length = !CaseInsensitiveLess()(name, "Content-Length") &&
                            !CaseInsensitiveLess()("Content-Length", name);
     if (is_length && !keep_length) continue;
+    // Response splitting: a field set through `headers` directly (not set_header) with
+    // CR, LF or NUL in it is dropped, never written.
+    if (HasLineBreakOrNul(name) || HasLineBreakOrNul(value)) continue;
     head.append(name).append(": ").append(value).append("\r\n");
   }
   if (body_allowed && !keep_length) {

@@ -47,6 +47,11 @@ struct WireFixture {
       res.set_content(req.body, "text/plain");
     });
     server.Get("/throw", [](const Request&, Response&) { throw std::runtime_error("boom"); });
+    server.Get("/split", [](const Request&, Response& res) {
+      res.headers.emplace("X-Evil", "a\r\nSet-Cookie: b");
+      res.set_header("X-Also", "c\r\nSet-Cookie: d");
+      res.set_content("ok", "text/plain");
+    });
     server.Post("/r/echo", [this](const Request&, Response& res, const ContentReader& reader) {
       handled.fetch_add(1);
       std::string body;
@@ -295,6 +300,14 @@ TEST_SUITE("UnixHttpServer wire") {
     std::string r = Exchange(f, "GET /throw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(StatusOf(r) == 500);
     CHECK(r.find("\"error\":\"server_error\"") != std::string::npos);
+  }
+
+  TEST_CASE("header values with CR or LF never reach the wire (response splitting)") {
+    WireFixture f;
+    std::string r = Exchange(f, "GET /split HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(StatusOf(r) == 200);
+    CHECK(r.find("Set-Cookie") == std::string::npos);
+    CHECK(r.find("X-Evil") == std::string::npos);
   }
 
   TEST_CASE("a chunked response is framed and terminated") {
