@@ -39,7 +39,7 @@ bool IsCallerCredentialOrRouting(const std::string& lower) {
 }
 
 // Names listed in Connection: headers (comma-separated tokens, RFC 9110 §7.6.1).
-std::set<std::string> ConnectionListed(const httplib::Headers& in) {
+std::set<std::string> ConnectionListed(const server::Headers& in) {
   std::set<std::string> out;
   auto range = in.equal_range("Connection");
   for (auto it = range.first; it != range.second; ++it) {
@@ -63,8 +63,8 @@ bool HasLineBreakOrNul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-Result<std::pair<httplib::Headers, RequestFraming>> FilterRequestHeaders(
-    const httplib::Headers& in, std::string_view injected_header) {
+Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
+    const server::Headers& in, std::string_view injected_header) {
   RequestFraming framing;
   size_t host_count = 0;
   size_t te_count = 0;
@@ -93,7 +93,7 @@ Result<std::pair<httplib::Headers, RequestFraming>> FilterRequestHeaders(
   if (framing.chunked && framing.content_length) return Refuse("both Content-Length and Transfer-Encoding");
 
   std::set<std::string> listed = ConnectionListed(in);
-  httplib::Headers out;
+  server::Headers out;
   for (const auto& [name, value] : in) {
     std::string lower = Lower(name);
     if (IsHopByHopOrInternal(lower) || IsCallerCredentialOrRouting(lower) || listed.contains(lower) ||
@@ -105,10 +105,10 @@ Result<std::pair<httplib::Headers, RequestFraming>> FilterRequestHeaders(
   return std::make_pair(std::move(out), framing);
 }
 
-httplib::Headers FilterResponseHeaders(const httplib::Headers& in,
+server::Headers FilterResponseHeaders(const server::Headers& in,
                                        const std::vector<std::string_view>& secret_forms) {
   std::set<std::string> listed = ConnectionListed(in);
-  httplib::Headers out;
+  server::Headers out;
   for (const auto& header : in) {
     const std::string& name = header.first;
     const std::string& value = header.second;

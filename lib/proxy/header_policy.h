@@ -21,9 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include <httplib.h>
-
 #include "notme/result.h"
+#include "server/http_message.h"
 
 namespace notme::proxy {
 
@@ -36,13 +35,13 @@ struct RequestFraming {
 // Validates the caller's headers and returns the ones to forward plus the body framing.
 // `injected_header` is the header the route sets (removed from the caller's headers).
 // Errors: kInvalidRequest naming the rule broken (never echoing a header value).
-Result<std::pair<httplib::Headers, RequestFraming>> FilterRequestHeaders(
-    const httplib::Headers& in, std::string_view injected_header);
+Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
+    const server::Headers& in, std::string_view injected_header);
 
 // Headers of the upstream's answer to pass back to the caller. `secret_forms` are the
 // byte strings to look for (the secret and the rendered injected value); a header
 // containing one is dropped.
-httplib::Headers FilterResponseHeaders(const httplib::Headers& in,
+server::Headers FilterResponseHeaders(const server::Headers& in,
                                        const std::vector<std::string_view>& secret_forms);
 
 // True when `s` contains CR, LF or NUL.

@@ -78,7 +78,7 @@ void WipeString(std::string& s) {
 
 struct ProxyService::Prepared {
   ProxyTarget target;
-  httplib::Headers headers;
+  server::Headers headers;
   RequestFraming framing;
   ExchangeConnection connection;
 };
@@ -198,8 +198,7 @@ void ProxyService::Handle(const ProxyCaller& caller, const server::Request& req,
       if (!allowed) return Fail(ErrorCode::kPermissionDenied, "path not allowed on this route");
     }
     NOTME_TRY(auto filtered,
-              FilterRequestHeaders(httplib::Headers(req.headers.begin(), req.headers.end()),
-                                   route->injection.HeaderName()));
+              FilterRequestHeaders(req.headers, route->injection.HeaderName()));
     p.headers = std::move(filtered.first);
     p.framing = filtered.second;
     // notmed's server never compresses; asking the upstream for identity keeps the body
@@ -288,7 +287,7 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   }
 
   res.status = head->status;
-  httplib::Headers out;
+  server::Headers out;
   secret->RevealForCrypto([&](std::span<const uint8_t> s) {
     std::string_view raw(reinterpret_cast<const char*>(s.data()), s.size());
     out = FilterResponseHeaders(head->headers, {raw, std::string_view(rendered)});

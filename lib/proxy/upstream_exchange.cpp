@@ -7,7 +7,7 @@
 namespace notme::proxy {
 namespace {
 
-void Wipe(httplib::Headers& headers) {
+void Wipe(server::Headers& headers) {
   for (auto& [name, value] : headers) sodium_memzero(value.data(), value.size());
 }
 

@@ -27,14 +27,13 @@
 #include <string>
 #include <string_view>
 
-#include <httplib.h>
-
 #include "notme/result.h"
 #include "proxy/address_policy.h"
 #include "proxy/header_policy.h"
 #include "proxy/route.h"
 #include "proxy/upstream_client.h"
 #include "proxy/upstream_pool.h"
+#include "server/http_message.h"
 
 namespace notme::proxy {
 
@@ -48,13 +47,13 @@ struct ForwarderOptions {
 struct UpstreamRequest {
   std::string method;
   std::string path;           // base path + rest + "?query", as sent upstream
-  httplib::Headers headers;   // filtered caller headers plus the injected one
+  server::Headers headers;   // filtered caller headers plus the injected one
   RequestFraming framing;
 };
 
 struct ResponseHead {
   int status = 0;
-  httplib::Headers headers;  // as the upstream sent them (filter before passing on)
+  server::Headers headers;  // as the upstream sent them (filter before passing on)
   std::optional<uint64_t> content_length;
   bool has_body = false;  // false for HEAD, 204, 304 and Content-Length: 0
 };

@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
+
 #include "proxy/proxy_endpoints.h"
 #include "proxy/proxy_service.h"
 #include "server/http_server.h"

@@ -5,7 +5,7 @@
 namespace notme::proxy {
 namespace {
 
-Result<std::pair<httplib::Headers, RequestFraming>> Filter(httplib::Headers h) {
+Result<std::pair<server::Headers, RequestFraming>> Filter(server::Headers h) {
   return FilterRequestHeaders(h, "Authorization");
 }
 
@@ -13,7 +13,7 @@ Result<std::pair<httplib::Headers, RequestFraming>> Filter(httplib::Headers h) {
 
 TEST_SUITE("HeaderPolicy") {
   TEST_CASE("ordinary headers pass and credentials, proxy and hop-by-hop headers are stripped") {
-    httplib::Headers in = {{"Accept", "application/json"},
+    server::Headers in = {{"Accept", "application/json"},
                            {"User-Agent", "agent/1"},
                            {"Authorization", "DPoP tok"},
                            {"DPoP", "proof"},
@@ -58,7 +58,7 @@ TEST_SUITE("HeaderPolicy") {
   }
 
   TEST_CASE("smuggling attempts are refused") {
-    std::vector<httplib::Headers> bad = {
+    std::vector<server::Headers> bad = {
         {{"Host", "a"}, {"host", "b"}},
         {{"Content-Length", "5"}, {"Transfer-Encoding", "chunked"}},
         {{"Transfer-Encoding", "gzip, chunked"}},
@@ -84,7 +84,7 @@ TEST_SUITE("HeaderPolicy") {
   }
 
   TEST_CASE("response headers drop hop-by-hop, Set-Cookie and anything echoing the secret") {
-    httplib::Headers in = {{"Content-Type", "application/json"},
+    server::Headers in = {{"Content-Type", "application/json"},
                            {"Content-Length", "10"},
                            {"Transfer-Encoding", "chunked"},
                            {"Connection", "X-Hop"},

@@ -3,6 +3,7 @@
 #include "proxy/proxy_service.h"
 
 #include <doctest/doctest.h>
+#include <httplib.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
