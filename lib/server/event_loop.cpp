@@ -39,6 +39,8 @@ Result<std::shared_ptr<EventLoop>> EventLoop::Acquire() {
   return loop;
 }
 
+bool EventLoop::OnWorkerThread() { return t_is_loop_worker; }
+
 Result<void> EventLoop::Init(size_t workers) {
   epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
   if (epoll_.get() < 0) return Fail(ErrnoError("epoll_create1"));

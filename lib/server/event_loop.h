@@ -64,6 +64,8 @@ class EventLoop {
   void Remove(uint64_t id) EXCLUDES(mu_);
 
   size_t workers() const { return threads_.size(); }
+  // True on one of the loop's worker threads (which must not block on a slow client).
+  static bool OnWorkerThread();
 
  private:
   struct Entry {

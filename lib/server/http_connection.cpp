@@ -253,8 +253,21 @@ void HttpConnection::Process() {
     p->req.body.assign(buf_, 0, len);
     buf_.erase(0, len);
     static constexpr bool kBodyRead = true;
-    if (!Execute(p->req, nullptr, kBodyRead)) return Close();
+    const bool keep = Execute(p->req, nullptr, kBodyRead);
+    // A client that does not read its answers must not hold a loop worker.
+    if (!unsent_.empty()) return FlushOnPool(keep);
+    if (!keep) return Close();
   }
+}
+
+void HttpConnection::FlushOnPool(bool keep) {
+  auto task = [self = shared_from_this(), keep] {
+    const std::string out = std::move(self->unsent_);
+    self->unsent_.clear();
+    if (!self->SendAll(out) || !keep) return self->Close();
+    self->Process();
+  };
+  if (!server_.pool_.TrySubmit(std::move(task))) Close();
 }
 
 std::unique_ptr<HttpConnection::Pending> HttpConnection::StartRequest(RequestHead head) {
@@ -515,6 +528,11 @@ bool HttpConnection::WriteStreamedBody(Response& res) {
 }
 
 bool HttpConnection::SendAll(std::string_view a, std::string_view b) {
+  const bool on_loop = EventLoop::OnWorkerThread();
+  if (on_loop && !unsent_.empty()) {
+    unsent_.append(a).append(b);
+    return true;
+  }
   iovec iov[2] = {{const_cast<char*>(a.data()), a.size()}, {const_cast<char*>(b.data()), b.size()}};
   size_t idx = 0;
   const int count = b.empty() ? 1 : 2;
@@ -527,6 +545,12 @@ bool HttpConnection::SendAll(std::string_view a, std::string_view b) {
     ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && on_loop) {
+        for (size_t i = idx; i < static_cast<size_t>(count); ++i) {
+          unsent_.append(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+        }
+        return true;
+      }
       if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
           PollFor(fd_.get(), POLLOUT, server_.limits_.io_timeout)) {
         continue;
@@ -557,6 +581,7 @@ void HttpConnection::SendAndClose(Response& res) {
   Request none;  // the answer to a request that was not (fully) parsed: a GET's
   none.method = "GET";
   (void)WriteResponse(none, res, /*close=*/true);
+  unsent_.clear();  // a refusal is not worth a pool thread; the client is not reading
   Close();
 }
 

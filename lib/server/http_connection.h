@@ -70,10 +70,16 @@ class HttpConnection final : public EventLoop::Watcher,
   // Reads the body of a pool request from the buffer and the socket; see ContentReader.
   bool ReadBody(Pending& p, const ContentReceiver& receiver);
 
+  // Writes what a loop worker could not send without blocking from a pool thread, then
+  // goes on with the connection (or closes it unless `keep`).
+  void FlushOnPool(bool keep);
   ReadResult ReadAvailable(size_t max_buffer);
   // Waits (poll) for bytes up to the io timeout and the request deadline; false on
   // timeout, EOF or error.
   bool ReadBlocking();
+  // Sends everything (waiting up to the io timeout whenever the socket is full); false when
+  // the connection failed. On a loop worker it never waits: what does not fit is kept in
+  // unsent_ (and later writes queue behind it) for FlushOnPool.
   bool SendAll(std::string_view a, std::string_view b = {});
   bool WriteResponse(const Request& req, Response& res, bool close);
   bool WriteStreamedBody(Response& res);
@@ -91,6 +97,7 @@ class HttpConnection final : public EventLoop::Watcher,
   ConnectionContext ctx_;
   uint64_t id_ = 0;
   std::string buf_;
+  std::string unsent_;
   std::unique_ptr<Pending> pending_;
   size_t served_ = 0;
   bool in_request_ = false;  // bytes of a request have arrived

@@ -1,10 +1,9 @@
 #include "server/http_server.h"
 
+#include <doctest/doctest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
 
 #include <atomic>
 #include <filesystem>
@@ -60,11 +59,13 @@ struct Fixture {
     server.Get("/who", [](const Request&, Response& res) {
       const ConnectionContext* c = CurrentConnection();
       REQUIRE(c != nullptr);
-      SendJson(res, 200, {{"socket", c->socket.Describe()}, {"uid", c->peer.uid},
-                          {"pid", c->peer.pid}});
+      SendJson(res, 200,
+               {{"socket", c->socket.Describe()}, {"uid", c->peer.uid}, {"pid", c->peer.pid}});
     });
-    server.Post("/echo", [](const Request& req, Response& res) {
-      res.set_content(req.body, "text/plain");
+    server.Post("/echo",
+                [](const Request& req, Response& res) { res.set_content(req.body, "text/plain"); });
+    server.Get("/big", [](const Request&, Response& res) {
+      res.set_content(std::string(64 * 1024, 'b'), "text/plain");
     });
     server.Get("/slow", [](const Request&, Response& res) {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
@@ -120,8 +121,8 @@ TEST_SUITE("UnixHttpServer") {
 
   TEST_CASE("a body above the limit is refused with 413 before it is read") {
     Fixture f;
-    std::string r = RoundTrip(f.sock,
-                              "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+    std::string r =
+        RoundTrip(f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
     CHECK(StatusOf(r) == 413);
     CHECK(r.find("\"error\":\"invalid_request\"") != std::string::npos);
   }
@@ -129,30 +130,34 @@ TEST_SUITE("UnixHttpServer") {
   TEST_CASE("a body within the limit is echoed") {
     Fixture f;
     std::string r = RoundTrip(
-        f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+        f.sock,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
     CHECK(StatusOf(r) == 200);
     CHECK(r.substr(r.size() - 5) == "hello");
   }
 
   TEST_CASE("chunked bodies are refused outside streaming routes") {
     Fixture f;
-    std::string r = RoundTrip(
-        f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+    std::string r = RoundTrip(f.sock,
+                              "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                              "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
     CHECK(StatusOf(r) == 411);
   }
 
   TEST_CASE("two Content-Length headers are refused") {
     Fixture f;
     std::string r = RoundTrip(
-        f.sock, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
+        f.sock,
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab");
     CHECK(StatusOf(r) == 400);
   }
 
   TEST_CASE("a malformed Content-Length is refused") {
     Fixture f;
     for (const char* v : {"-1", "1x", "", "99999999999999999999999"}) {
-      std::string r = RoundTrip(f.sock, std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ") +
-                                            v + "\r\n\r\n");
+      std::string r =
+          RoundTrip(f.sock, std::string("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ") + v +
+                                "\r\n\r\n");
       CHECK(StatusOf(r) == 400);
     }
   }
@@ -161,7 +166,8 @@ TEST_SUITE("UnixHttpServer") {
     Fixture f;
     int fd = ConnectUnix(f.sock);
     std::string req = "GET /who HTTP/1.1\r\n";
-    for (int i = 0; i < 200; ++i) req += "X-Pad-" + std::to_string(i) + ": aaaaaaaaaaaaaaaaaaaa\r\n";
+    for (int i = 0; i < 200; ++i)
+      req += "X-Pad-" + std::to_string(i) + ": aaaaaaaaaaaaaaaaaaaa\r\n";
     SendAll(fd, req);
     std::string r = ReadAll(fd, 1500);
     ::close(fd);
@@ -237,7 +243,8 @@ TEST_SUITE("UnixHttpServer") {
     Fixture f(SocketIdentity::Control(), 8);
     std::atomic<bool> slow_done{false};
     std::thread slow([&] {
-      CHECK(StatusOf(RoundTrip(f.sock, "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+      CHECK(StatusOf(RoundTrip(
+                f.sock, "GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
       slow_done.store(true);
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -245,6 +252,28 @@ TEST_SUITE("UnixHttpServer") {
     CHECK(StatusOf(r) == 200);
     CHECK_FALSE(slow_done.load());  // answered while the slow handler still ran
     slow.join();
+  }
+
+  TEST_CASE("a client that does not read its answers does not hold up others") {
+    Fixture f;
+    int greedy = ConnectUnix(f.sock);
+    REQUIRE(greedy >= 0);
+    std::string many;
+    for (int i = 0; i < 32; ++i) many += "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+    SendAll(greedy, many);  // 2 MiB of answers: far more than the socket buffer holds
+    for (int i = 0; i < 4; ++i) {
+      CHECK(StatusOf(RoundTrip(
+                f.sock, "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+    }
+    // Read late (within the io timeout): every answer arrives, in order, complete.
+    std::string r = ReadAll(greedy, 250);
+    ::close(greedy);
+    size_t answers = 0;
+    for (size_t at = r.find("HTTP/1.1 200"); at != std::string::npos;
+         at = r.find("HTTP/1.1 200", at + 1)) {
+      ++answers;
+    }
+    CHECK(answers == 32);
   }
 
   TEST_CASE("stop removes the socket file and closes idle keep-alive connections") {
