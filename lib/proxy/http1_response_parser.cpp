@@ -17,8 +17,8 @@ bool IsTchar(unsigned char c) {
 }
 
 bool IsToken(std::string_view s) {
-  return !s.empty() &&
-         std::all_of(s.begin(), s.end(), [](char c) { return IsTchar(static_cast<unsigned char>(c)); });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return IsTchar(static_cast<unsigned char>(c)); });
 }
 
 // field-vchar, SP and HTAB (RFC 9110 §5.5, obs-text allowed): no NUL, CTL or DEL.
@@ -197,7 +197,8 @@ Result<ChunkedDecoder::Step> ChunkedDecoder::SizeLine(std::string_view in) {
   if (digits == 0) return Fail(Bad("chunk size"));
   // chunk-ext (§7.1.1): BWS ";" ...; skipped, but it must be field text.
   std::string_view ext = TrimOws(line.substr(digits));
-  if (!ext.empty() && (ext.front() != ';' || !IsFieldText(ext))) return Fail(Bad("chunk extension"));
+  if (!ext.empty() && (ext.front() != ';' || !IsFieldText(ext)))
+    return Fail(Bad("chunk extension"));
   if (line.find_first_of("\r\n") != std::string_view::npos) return Fail(Bad("bare CR or LF"));
   if (size == 0) {
     state_ = State::kTrailer;
@@ -256,7 +257,8 @@ Result<ChunkedDecoder::Step> ChunkedDecoder::Next(std::string_view in) {
         NOTME_TRY(step, TrailerLine(rest));
         break;
       }
-      case State::kDone: break;
+      case State::kDone:
+        break;
     }
     if (step.consumed == 0) return total;
     total.consumed += step.consumed;

@@ -45,18 +45,17 @@ struct ParsedResponseHead {
   int minor_version = 1;  // HTTP/1.x
   std::vector<ResponseField> fields;
   BodyFraming framing = BodyFraming::kNone;
-  uint64_t content_length = 0;       // kLength only
+  uint64_t content_length = 0;              // kLength only
   std::optional<uint64_t> declared_length;  // the Content-Length field, if any (also for HEAD)
-  bool keep_alive = false;           // HTTP/1.1 without "Connection: close"
-  size_t head_size = 0;              // bytes of `buf` the head took, blank line included
+  bool keep_alive = false;                  // HTTP/1.1 without "Connection: close"
+  size_t head_size = 0;                     // bytes of `buf` the head took, blank line included
 };
 
 // Parses the head at the start of `buf`. Returns std::nullopt while the blank line ending
 // the head has not arrived yet (and `buf` is still within max_head). `head_request`: the
 // request was HEAD (the answer has no body).
 // Errors: kUpstream naming the rule broken (never echoing the offending bytes).
-Result<std::optional<ParsedResponseHead>> ParseResponseHead(std::string_view buf,
-                                                            bool head_request,
+Result<std::optional<ParsedResponseHead>> ParseResponseHead(std::string_view buf, bool head_request,
                                                             const ResponseLimits& limits = {});
 
 // Case-insensitive ASCII comparison (field names).

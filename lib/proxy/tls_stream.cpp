@@ -126,7 +126,8 @@ const BIO_METHOD* SocketBio() {
 
 bool IsIpLiteral(const std::string& host) {
   in6_addr buf{};
-  return inet_pton(AF_INET, host.c_str(), &buf) == 1 || inet_pton(AF_INET6, host.c_str(), &buf) == 1;
+  return inet_pton(AF_INET, host.c_str(), &buf) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &buf) == 1;
 }
 
 std::chrono::milliseconds Left(Clock::time_point deadline) {
@@ -137,9 +138,9 @@ std::chrono::milliseconds Left(Clock::time_point deadline) {
 }  // namespace
 
 Result<std::unique_ptr<UpstreamStream>> UpstreamStream::Connect(const ResolvedAddress& address,
-                                                                 uint16_t port,
-                                                                 bool allow_non_public,
-                                                                 const StreamTimeouts& timeouts) {
+                                                                uint16_t port,
+                                                                bool allow_non_public,
+                                                                const StreamTimeouts& timeouts) {
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (address.family == AF_INET6) {
@@ -164,7 +165,8 @@ Result<std::unique_ptr<UpstreamStream>> UpstreamStream::Connect(const ResolvedAd
   std::unique_ptr<UpstreamStream> s(new UpstreamStream(std::move(fd), timeouts));
   int fdn = s->fd_.get();
   if (::connect(fdn, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
-    if (errno != EINPROGRESS) return Fail(ErrorCode::kUnavailable, "cannot connect to the upstream");
+    if (errno != EINPROGRESS)
+      return Fail(ErrorCode::kUnavailable, "cannot connect to the upstream");
     if (!s->Wait(POLLOUT, timeouts.connect)) {
       return Fail(ErrorCode::kTimeout, "connecting to the upstream timed out");
     }

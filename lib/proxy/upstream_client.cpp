@@ -34,8 +34,8 @@ std::string Hex(uint64_t n) {
 
 }  // namespace
 
-Result<std::unique_ptr<UpstreamConnection>> UpstreamConnection::Open(const UpstreamTarget& target,
-                                                                     const StreamTimeouts& timeouts) {
+Result<std::unique_ptr<UpstreamConnection>> UpstreamConnection::Open(
+    const UpstreamTarget& target, const StreamTimeouts& timeouts) {
   NOTME_TRY(auto stream, UpstreamStream::Connect(target.address, target.port,
                                                  target.allow_non_public, timeouts));
   if (target.tls) NOTME_TRY_VOID(stream->StartTls(target.host, target.ca_file));
@@ -43,17 +43,18 @@ Result<std::unique_ptr<UpstreamConnection>> UpstreamConnection::Open(const Upstr
       new UpstreamConnection(std::move(stream), target, timeouts));
 }
 
-std::string RenderRequestHead(std::string_view method, std::string_view target,
-                              std::string_view host,
-                              const std::vector<std::pair<std::string_view, std::string_view>>& fields,
-                              const RequestBodyFraming& framing) {
+std::string RenderRequestHead(
+    std::string_view method, std::string_view target, std::string_view host,
+    const std::vector<std::pair<std::string_view, std::string_view>>& fields,
+    const RequestBodyFraming& framing) {
   size_t size = method.size() + target.size() + host.size() + 64;
   for (const auto& [name, value] : fields) size += name.size() + value.size() + 4;
   std::string head;
   head.reserve(size);
   head.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host);
   head.append("\r\n");
-  for (const auto& [name, value] : fields) head.append(name).append(": ").append(value).append("\r\n");
+  for (const auto& [name, value] : fields)
+    head.append(name).append(": ").append(value).append("\r\n");
   if (framing.chunked) {
     head.append("Transfer-Encoding: chunked\r\n");
   } else if (framing.content_length) {
@@ -64,8 +65,8 @@ std::string RenderRequestHead(std::string_view method, std::string_view target,
 }
 
 Http1Exchange::Http1Exchange(std::unique_ptr<UpstreamConnection> connection, bool reused,
-                             std::string head, const RequestBodyFraming& framing,
-                             bool head_request, bool retryable)
+                             std::string head, const RequestBodyFraming& framing, bool head_request,
+                             bool retryable)
     : connection_(std::move(connection)),
       reused_(reused),
       head_(std::move(head)),
@@ -154,7 +155,8 @@ Result<size_t> Http1Exchange::Fill(bool wait_first) {
     in_pos_ = 0;
   }
   NOTME_CHECK(in_end_ < in_.size(), "a parser limit keeps a pending line below the buffer size");
-  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.data() + in_end_, in_.size() - in_end_, wait_first));
+  NOTME_TRY(size_t n,
+            connection_->stream().ReadSome(in_.data() + in_end_, in_.size() - in_end_, wait_first));
   in_end_ += n;
   received_ += n;
   return n;
@@ -169,9 +171,9 @@ Result<ParsedResponseHead> Http1Exchange::ReadHeadOnce() {
       // Right after the request went out nothing is there yet: wait before reading.
       NOTME_TRY(size_t n, Fill(/*wait_first=*/received_ == 0));
       if (n == 0) {
-        return Fail(ErrorCode::kUpstream, received_ == 0
-                                              ? "the upstream closed the connection without answering"
-                                              : "the upstream closed the connection mid-answer");
+        return Fail(ErrorCode::kUpstream,
+                    received_ == 0 ? "the upstream closed the connection without answering"
+                                   : "the upstream closed the connection mid-answer");
       }
       continue;
     }
@@ -263,7 +265,9 @@ Result<std::string_view> Http1Exchange::ReadBody() {
           return pending;
         }
         break;
-      case BodyFraming::kNone: complete_ = true; return std::string_view();
+      case BodyFraming::kNone:
+        complete_ = true;
+        return std::string_view();
     }
     NOTME_TRY(size_t n, fill());
     if (n == 0) {

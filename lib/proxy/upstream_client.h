@@ -43,8 +43,8 @@ struct UpstreamTarget {
   std::string host;
   uint16_t port = 443;
   bool tls = true;
-  std::string ca_file;       // "" = the system store
-  ResolvedAddress address;   // checked by the caller (address_policy.h)
+  std::string ca_file;      // "" = the system store
+  ResolvedAddress address;  // checked by the caller (address_policy.h)
   bool allow_non_public = false;
 };
 
@@ -76,10 +76,10 @@ struct RequestBodyFraming {
 // "METHOD target HTTP/1.1", Host, the given fields in order, then the framing field.
 // The caller has validated every name and value (header_policy.h); `fields` may hold a
 // secret, and so does the result.
-std::string RenderRequestHead(std::string_view method, std::string_view target,
-                              std::string_view host,
-                              const std::vector<std::pair<std::string_view, std::string_view>>& fields,
-                              const RequestBodyFraming& framing);
+std::string RenderRequestHead(
+    std::string_view method, std::string_view target, std::string_view host,
+    const std::vector<std::pair<std::string_view, std::string_view>>& fields,
+    const RequestBodyFraming& framing);
 
 class Http1Exchange {
  public:
@@ -134,7 +134,7 @@ class Http1Exchange {
   std::vector<char> in_;  // answer bytes [in_pos_, in_end_)
   size_t in_pos_ = 0;
   size_t in_end_ = 0;
-  uint64_t received_ = 0;  // answer bytes received in all
+  uint64_t received_ = 0;                  // answer bytes received in all
   BodyFraming body_ = BodyFraming::kNone;  // of the answer, once its head arrived
   bool keep_alive_ = false;
   bool request_done_ = false;  // the whole request went out (head and body)

@@ -49,16 +49,16 @@ Result<std::unique_ptr<UpstreamExchange>> UpstreamExchange::Start(ExchangeConnec
   for (const auto& [name, value] : request.headers) fields.emplace_back(name, value);
   RequestBodyFraming framing{request.framing.content_length, request.framing.chunked};
   if (framing.chunked) framing.content_length.reset();
-  std::string head = RenderRequestHead(request.method, request.path, url.Authority(), fields, framing);
+  std::string head =
+      RenderRequestHead(request.method, request.path, url.Authority(), fields, framing);
   // The injected credential sat in these strings; from here on it is only in `head`,
   // which the client wipes once written (docs/proxy.md "Where the secret lives").
   Wipe(request.headers);
   const bool retryable =
       request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS";
-  auto exchange = std::make_unique<Http1Exchange>(std::move(connection.connection), reused,
-                                                  std::move(head), framing,
-                                                  /*head_request=*/request.method == "HEAD",
-                                                  retryable);
+  auto exchange = std::make_unique<Http1Exchange>(
+      std::move(connection.connection), reused, std::move(head), framing,
+      /*head_request=*/request.method == "HEAD", retryable);
   return std::unique_ptr<UpstreamExchange>(
       new UpstreamExchange(std::move(exchange), connection.pool, std::move(connection.pool_key)));
 }

@@ -46,8 +46,8 @@ struct ForwarderOptions {
 
 struct UpstreamRequest {
   std::string method;
-  std::string path;           // base path + rest + "?query", as sent upstream
-  server::Headers headers;   // filtered caller headers plus the injected one
+  std::string path;         // base path + rest + "?query", as sent upstream
+  server::Headers headers;  // filtered caller headers plus the injected one
   RequestFraming framing;
 };
 

@@ -10,7 +10,8 @@ namespace {
 
 std::string Authority(const ServiceUrl& url) {
   std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  const bool default_port = (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
+  const bool default_port =
+      (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
   return default_port ? host : host + ":" + std::to_string(url.port);
 }
 
@@ -27,10 +28,12 @@ Result<std::unique_ptr<proxy::UpstreamConnection>> Connect(const ServiceUrl& url
   target.ca_file = o.ca_file;
   target.address = *address;
   target.allow_non_public = true;
-  auto connection = proxy::UpstreamConnection::Open(target, {o.connect_timeout, o.read_timeout, o.read_timeout});
+  auto connection =
+      proxy::UpstreamConnection::Open(target, {o.connect_timeout, o.read_timeout, o.read_timeout});
   if (!connection) {
     if (connection.error().code() == ErrorCode::kUpstream) {
-      return Fail(ErrorCode::kUpstream, "TLS with " + url.Origin() + " failed (certificate not trusted?)");
+      return Fail(ErrorCode::kUpstream,
+                  "TLS with " + url.Origin() + " failed (certificate not trusted?)");
     }
     return Fail(ErrorCode::kUnavailable, "cannot connect to " + url.Origin());
   }
@@ -47,12 +50,13 @@ std::string FieldValue(const proxy::ParsedResponseHead& head, std::string_view n
 Result<HttpAnswer> Exchange(proxy::Http1Exchange& exchange, const ServiceUrl& url, size_t max_body,
                             std::string_view body) {
   auto too_large = [&] {
-    return Fail(ErrorCode::kTooLarge, url.Origin() + " answered with more than " + std::to_string(max_body) +
-                                          " bytes");
+    return Fail(ErrorCode::kTooLarge,
+                url.Origin() + " answered with more than " + std::to_string(max_body) + " bytes");
   };
   // Write, read and framing failures alike: the service gave no usable answer.
   auto incomplete = [&](const Error& e) {
-    return Fail(ErrorCode::kTimeout, "no complete answer from " + url.Origin() + " (" + e.message() + ")");
+    return Fail(ErrorCode::kTimeout,
+                "no complete answer from " + url.Origin() + " (" + e.message() + ")");
   };
   if (!body.empty()) {
     if (auto w = exchange.WriteBody(body); !w) return incomplete(w.error());
@@ -90,9 +94,10 @@ Result<HttpAnswer> Run(const ServiceUrl& url, const ServiceClientOptions& option
   }
   // Never follows a redirect: a 3xx is returned like any answer, and each call uses its own
   // connection (no reuse).
-  proxy::Http1Exchange exchange(std::move(connection), /*reused=*/false,
-                                proxy::RenderRequestHead(method, target, Authority(url), fields, framing),
-                                framing, /*head_request=*/false, /*retryable=*/false);
+  proxy::Http1Exchange exchange(
+      std::move(connection), /*reused=*/false,
+      proxy::RenderRequestHead(method, target, Authority(url), fields, framing), framing,
+      /*head_request=*/false, /*retryable=*/false);
   // The request body may carry a claim token or an assertion: the exchange wipes the copies
   // it queued; the caller owns `body`.
   return Exchange(exchange, url, max_body, body);

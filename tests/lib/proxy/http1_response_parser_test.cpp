@@ -60,11 +60,13 @@ TEST_SUITE("Http1ResponseParser") {
   }
 
   TEST_CASE("chunked, until-close and bodiless answers are told apart") {
-    CHECK(Ok200("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n").framing == BodyFraming::kChunked);
+    CHECK(Ok200("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n").framing ==
+          BodyFraming::kChunked);
     auto close = Ok200("HTTP/1.1 200 OK\r\n\r\n");
     CHECK(close.framing == BodyFraming::kUntilClose);
     CHECK_FALSE(close.keep_alive);
-    CHECK(Ok200("HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n").framing == BodyFraming::kNone);
+    CHECK(Ok200("HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n").framing ==
+          BodyFraming::kNone);
     CHECK(Ok200("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n").framing ==
           BodyFraming::kNone);
     auto head = Ok200("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", /*head_request=*/true);
@@ -75,7 +77,9 @@ TEST_SUITE("Http1ResponseParser") {
   }
 
   TEST_CASE("Connection: close and HTTP/1.0 end keep-alive; a reason phrase is optional") {
-    CHECK_FALSE(Ok200("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n").keep_alive);
+    CHECK_FALSE(
+        Ok200("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 0\r\n\r\n")
+            .keep_alive);
     CHECK_FALSE(Ok200("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").keep_alive);
     CHECK(Ok200("HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n").status == 404);
   }
@@ -159,9 +163,9 @@ TEST_SUITE("ChunkedDecoder") {
   }
 
   TEST_CASE("malformed chunk size lines are refused") {
-    for (std::string_view bad : {"\r\n", "x\r\n", "-1\r\n", " 5\r\nhello\r\n0\r\n\r\n",
-                                 "5 x\r\nhello\r\n0\r\n\r\n", "5\nhello\r\n0\r\n\r\n",
-                                 "5;a\x01\r\nhello\r\n0\r\n\r\n"}) {
+    for (std::string_view bad :
+         {"\r\n", "x\r\n", "-1\r\n", " 5\r\nhello\r\n0\r\n\r\n", "5 x\r\nhello\r\n0\r\n\r\n",
+          "5\nhello\r\n0\r\n\r\n", "5;a\x01\r\nhello\r\n0\r\n\r\n"}) {
       CAPTURE(bad);
       CHECK_FALSE(Dechunk(bad, 64).has_value());
     }
@@ -178,7 +182,8 @@ TEST_SUITE("ChunkedDecoder") {
   }
 
   TEST_CASE("over-long size lines and trailer sections are refused") {
-    CHECK_FALSE(Dechunk("5;" + std::string(5000, 'a') + "\r\nhello\r\n0\r\n\r\n", 8192).has_value());
+    CHECK_FALSE(
+        Dechunk("5;" + std::string(5000, 'a') + "\r\nhello\r\n0\r\n\r\n", 8192).has_value());
     std::string trailers = "0\r\n";
     for (int i = 0; i < 101; ++i) trailers += "T: 1\r\n";
     CHECK_FALSE(Dechunk(trailers + "\r\n", 64).has_value());

@@ -2,12 +2,11 @@
 #include "proxy/upstream_client.h"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <doctest/doctest.h>
-#include <httplib.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -77,14 +76,17 @@ UpstreamTarget Loopback(uint16_t port) {
   return t;
 }
 
-StreamTimeouts Short() { return {std::chrono::seconds(5), std::chrono::seconds(5), std::chrono::seconds(5)}; }
+StreamTimeouts Short() {
+  return {std::chrono::seconds(5), std::chrono::seconds(5), std::chrono::seconds(5)};
+}
 
 std::unique_ptr<Http1Exchange> Get(std::unique_ptr<UpstreamConnection> c, bool reused = false,
                                    std::string_view method = "GET") {
   RequestBodyFraming none;
   return std::make_unique<Http1Exchange>(
-      std::move(c), reused, RenderRequestHead(method, "/x", "127.0.0.1", {{"Authorization", "Bearer t"}}, none),
-      none, /*head_request=*/method == "HEAD", /*retryable=*/method == "GET");
+      std::move(c), reused,
+      RenderRequestHead(method, "/x", "127.0.0.1", {{"Authorization", "Bearer t"}}, none), none,
+      /*head_request=*/method == "HEAD", /*retryable=*/method == "GET");
 }
 
 std::unique_ptr<UpstreamConnection> Open(uint16_t port) {
@@ -135,8 +137,11 @@ struct TlsServer {
         " && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
         " -extfile ext.cnf -out srv.pem 2>/dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
-    server = std::make_unique<httplib::SSLServer>((dir.path / "srv.pem").c_str(), (dir.path / "srv.key").c_str());
-    server->Get("/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("tls ok", "text/plain"); });
+    server = std::make_unique<httplib::SSLServer>((dir.path / "srv.pem").c_str(),
+                                                  (dir.path / "srv.key").c_str());
+    server->Get("/x", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("tls ok", "text/plain");
+    });
     port = static_cast<uint16_t>(server->bind_to_any_port("127.0.0.1"));
     thread = std::thread([this] { server->listen_after_bind(); });
     // stop() before the listener runs would be lost (and join would wait forever).
@@ -179,8 +184,9 @@ TEST_SUITE("UpstreamClient") {
   }
 
   TEST_CASE("a chunked answer is decoded and 100 Continue is skipped") {
-    RawUpstream up({"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    "3\r\nabc\r\n2;e=1\r\nde\r\n0\r\n\r\n"});
+    RawUpstream up(
+        {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "3\r\nabc\r\n2;e=1\r\nde\r\n0\r\n\r\n"});
     auto ex = Get(Open(up.port()));
     auto head = ex->ReadHead();
     REQUIRE(head.has_value());
@@ -192,8 +198,8 @@ TEST_SUITE("UpstreamClient") {
   TEST_CASE("a request body goes out chunked when asked") {
     RawUpstream up({"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
     RequestBodyFraming chunked{std::nullopt, true};
-    Http1Exchange ex(Open(up.port()), false, RenderRequestHead("POST", "/x", "h", {}, chunked), chunked,
-                     false, false);
+    Http1Exchange ex(Open(up.port()), false, RenderRequestHead("POST", "/x", "h", {}, chunked),
+                     chunked, false, false);
     REQUIRE(ex.WriteBody("hello").has_value());
     REQUIRE(ex.FinishBody().has_value());
     REQUIRE(ex.ReadHead().has_value());
@@ -203,24 +209,26 @@ TEST_SUITE("UpstreamClient") {
   TEST_CASE("a request body longer or shorter than its Content-Length is refused") {
     RawUpstream up({"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
     RequestBodyFraming five{5, false};
-    Http1Exchange longer(Open(up.port()), false, RenderRequestHead("POST", "/x", "h", {}, five), five, false,
-                         false);
+    Http1Exchange longer(Open(up.port()), false, RenderRequestHead("POST", "/x", "h", {}, five),
+                         five, false, false);
     CHECK(longer.WriteBody("toolong").error().code() == ErrorCode::kInvalidRequest);
-    Http1Exchange shorter(Open(up.port()), false, RenderRequestHead("POST", "/x", "h", {}, five), five, false,
-                          false);
+    Http1Exchange shorter(Open(up.port()), false, RenderRequestHead("POST", "/x", "h", {}, five),
+                          five, false, false);
     REQUIRE(shorter.WriteBody("abc").has_value());
     CHECK(shorter.FinishBody().error().code() == ErrorCode::kInvalidRequest);
   }
 
   TEST_CASE("smuggling framing in the answer is refused") {
-    HeadRefused("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    HeadRefused(
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
     HeadRefused("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd");
     HeadRefused("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n");
     HeadRefused("HTTP/1.1 200 OK\r\nX: a\nContent-Length: 0\r\n\r\n");
   }
 
   TEST_CASE("101 Switching Protocols is refused") {
-    HeadRefused("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+    HeadRefused(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
   }
 
   TEST_CASE("a head that never ends within the limit is refused") {
@@ -242,21 +250,25 @@ TEST_SUITE("UpstreamClient") {
   }
 
   TEST_CASE("a chunked body cut before its last chunk is an error") {
-    RawUpstream up({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhalf\r\n"}, /*close_after=*/true);
+    RawUpstream up({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhalf\r\n"},
+                   /*close_after=*/true);
     auto ex = Get(Open(up.port()));
     REQUIRE(ex->ReadHead().has_value());
     CHECK_FALSE(ReadAll(*ex).has_value());
   }
 
   TEST_CASE("a chunk size that overflows is an error") {
-    RawUpstream up({"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\nx"});
+    RawUpstream up(
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\nx"});
     auto ex = Get(Open(up.port()));
     REQUIRE(ex->ReadHead().has_value());
     CHECK(ReadAll(*ex).error().code() == ErrorCode::kUpstream);
   }
 
   TEST_CASE("bytes beyond the answer keep the connection from reuse") {
-    RawUpstream up({"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\ninject"});
+    RawUpstream up(
+        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: "
+         "6\r\n\r\ninject"});
     auto ex = Get(Open(up.port()));
     REQUIRE(ex->ReadHead().has_value());
     CHECK(ReadAll(*ex).value() == "ok");
@@ -264,8 +276,9 @@ TEST_SUITE("UpstreamClient") {
   }
 
   TEST_CASE("Connection: close, HTTP/1.0 and a body until close keep the connection from reuse") {
-    for (std::string answer : {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
-                               "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"}) {
+    for (std::string answer :
+         {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+          "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"}) {
       RawUpstream up({answer});
       auto ex = Get(Open(up.port()));
       REQUIRE(ex->ReadHead().has_value());
@@ -308,7 +321,8 @@ TEST_SUITE("UpstreamClient") {
     RawUpstream up({"", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"}, /*close_after=*/true);
     auto fresh = Get(Open(up.port()), /*reused=*/false);
     CHECK_FALSE(fresh->ReadHead().has_value());
-    RawUpstream up2({"", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"}, /*close_after=*/true);
+    RawUpstream up2({"", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"},
+                    /*close_after=*/true);
     auto post = Get(Open(up2.port()), /*reused=*/true, "POST");
     CHECK_FALSE(post->ReadHead().has_value());
   }
