@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <array>
 #include <atomic>
 #include <cstring>
 
@@ -9,9 +10,10 @@
 
 namespace notme::crypto {
 
-// One per thread, created on first use and owned by the thread's ThreadScratch. `page` is
-// a sodium_malloc buffer of kScratchSize bytes, readable and writable, all zero whenever
-// the kInUse bit is clear. A scratch buffer may be released on another thread than its
+// Created on first use and owned by the thread's ThreadScratch (one scratch slot and
+// kShortLivedSlots short-lived ones per thread). `page` is a sodium_malloc buffer of
+// kScratchSize or kShortLivedSize bytes, readable and writable, all zero whenever the
+// kInUse bit is clear. A scratch buffer may be released on another thread than its
 // slot's (a moved SecretBytes), even after that thread exited: whichever of "release" and
 // "thread exit" comes last frees the page and the slot.
 struct SecretBytes::ScratchSlot {
@@ -28,9 +30,10 @@ struct SecretBytes::ScratchSlot {
 
 namespace {
 
-// Thread-exit hook for the slot (a thread_local with a destructor).
+// Thread-exit hook for the slots (a thread_local with a destructor).
 struct ThreadScratch {
   SecretBytes::ScratchSlot* slot = nullptr;
+  std::array<SecretBytes::ScratchSlot*, SecretBytes::kShortLivedSlots> short_lived{};
   ~ThreadScratch();
 };
 
@@ -54,23 +57,28 @@ namespace {
 
 thread_local ThreadScratch tls_scratch;
 
-ThreadScratch::~ThreadScratch() {
+void Orphan(SecretBytes::ScratchSlot* slot) {
   if (slot == nullptr) return;
   const unsigned before = slot->state.fetch_or(SecretBytes::ScratchSlot::kOrphaned,
                                                std::memory_order_acq_rel);
-  // A scratch secret still alive elsewhere frees the slot when it is released.
+  // A secret still alive elsewhere frees the slot when it is released.
   if ((before & SecretBytes::ScratchSlot::kInUse) == 0) SecretBytes::ScratchSlot::Destroy(slot);
+}
+
+ThreadScratch::~ThreadScratch() {
+  Orphan(slot);
+  for (SecretBytes::ScratchSlot* s : short_lived) Orphan(s);
 }
 
 }  // namespace
 
-Result<SecretBytes> SecretBytes::AllocateScratch(size_t size) {
-  NOTME_CHECK(size > 0 && size <= kScratchSize, "scratch SecretBytes of a bad size");
-  ScratchSlot*& slot = tls_scratch.slot;
+// Lends this thread's `slot` (its page of `capacity` bytes allocated on first use) for
+// `size` bytes; falls back to Allocate when the slot is busy or cannot be allocated.
+Result<SecretBytes> SecretBytes::Borrow(ScratchSlot*& slot, size_t capacity, size_t size) {
   if (slot == nullptr) {
-    auto* page = static_cast<uint8_t*>(sodium_malloc(kScratchSize));
+    auto* page = static_cast<uint8_t*>(sodium_malloc(capacity));
     if (page == nullptr) return Allocate(size);
-    sodium_memzero(page, kScratchSize);
+    sodium_memzero(page, capacity);
     slot = new ScratchSlot{page};
   }
   if (slot->state.fetch_or(ScratchSlot::kInUse, std::memory_order_acquire) & ScratchSlot::kInUse) {
@@ -79,6 +87,32 @@ Result<SecretBytes> SecretBytes::AllocateScratch(size_t size) {
   SecretBytes s(slot->page, size);
   s.toggles_ = false;
   s.scratch_ = slot;
+  return s;
+}
+
+Result<SecretBytes> SecretBytes::AllocateScratch(size_t size) {
+  NOTME_CHECK(size > 0 && size <= kScratchSize, "scratch SecretBytes of a bad size");
+  return Borrow(tls_scratch.slot, kScratchSize, size);
+}
+
+Result<SecretBytes> SecretBytes::AllocateShortLived(size_t size) {
+  NOTME_CHECK(size > 0, "SecretBytes of size 0");
+  if (size > kShortLivedSize) return Allocate(size);
+  // The first slot that is free or not allocated yet. Only this thread sets kInUse (a
+  // release elsewhere only clears it), so a slot seen free here is still free in Borrow.
+  for (ScratchSlot*& slot : tls_scratch.short_lived) {
+    if (slot == nullptr ||
+        (slot->state.load(std::memory_order_acquire) & ScratchSlot::kInUse) == 0) {
+      return Borrow(slot, kShortLivedSize, size);
+    }
+  }
+  return Allocate(size);  // every slot holds a live secret
+}
+
+Result<SecretBytes> SecretBytes::CopyShortLived(std::span<const uint8_t> bytes) {
+  NOTME_TRY(SecretBytes s, AllocateShortLived(bytes.size()));
+  s.WriteForInit(
+      [&](std::span<uint8_t> out) { std::memcpy(out.data(), bytes.data(), bytes.size()); });
   return s;
 }
 

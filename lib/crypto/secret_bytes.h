@@ -7,9 +7,10 @@
 // inside RevealForCrypto()/WriteForInit() callbacks. Move-only; not printable; no
 // implicit conversions. Not thread-safe: one owner at a time (callers serialise access).
 //
-// Two cheaper variants for hot paths (the reasons are in docs/threat-model.md, "Guarded
-// memory"): KeepReadOnly() for a long-lived key used on every request, and
-// AllocateScratch() for a one-time key that signs once and is wiped at once.
+// Three cheaper variants for hot paths (the reasons are in docs/threat-model.md, "Guarded
+// memory"): KeepReadOnly() for a long-lived key used on every request, AllocateScratch()
+// for a one-time key that signs once and is wiped at once, and AllocateShortLived() for a
+// value that lives for one request (a keyring lookup the proxy injects).
 
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +39,21 @@ class SecretBytes {
   // (two scratch secrets at once) or cannot be allocated, falls back to Allocate.
   // Errors: those of Allocate.
   static Result<SecretBytes> AllocateScratch(size_t size);
+
+  static constexpr size_t kShortLivedSize = 4096;
+  static constexpr size_t kShortLivedSlots = 4;
+  // For a secret that lives for one request on this thread (a keyring lookup): `size`
+  // zeroed bytes in one of this thread's kShortLivedSlots locked slots of kShortLivedSize
+  // bytes, each allocated like Allocate's buffers (guard pages, mlocked, MADV_DONTDUMP) on
+  // first use and then reused. As with AllocateScratch, the slot stays readable and
+  // writable for its short life (it holds only zeros while free), so accessors do not
+  // mprotect, and releasing wipes the bytes (sodium_memzero). A value larger than
+  // kShortLivedSize, or one asked for while every slot is in use (the pool is bounded),
+  // takes Allocate's path. Not for values kept beyond the request: those belong in
+  // Allocate memory, PROT_NONE while idle. Errors: those of Allocate.
+  static Result<SecretBytes> AllocateShortLived(size_t size);
+  // CopyFrom into AllocateShortLived memory.
+  static Result<SecretBytes> CopyShortLived(std::span<const uint8_t> bytes);
 
   SecretBytes(SecretBytes&& other) noexcept;  // `other` becomes empty (size 0)
   SecretBytes& operator=(SecretBytes&& other) noexcept;
@@ -73,8 +89,8 @@ class SecretBytes {
   // Constant-time equality of contents (sodium_memcmp); sizes must match to be equal.
   bool ConstantTimeEquals(const SecretBytes& other) const;
 
-  // A thread's scratch page (defined and used only in secret_bytes.cpp; public so that the
-  // thread-exit hook there can name it).
+  // A thread's scratch page or short-lived slot (defined and used only in secret_bytes.cpp; public
+  // so that the thread-exit hook there can name it).
   struct ScratchSlot;
 
  private:
@@ -99,6 +115,8 @@ class SecretBytes {
   bool toggles_ = true;
   bool read_only_ = false;          // KeepReadOnly was called
   ScratchSlot* scratch_ = nullptr;  // the thread's slot this buffer borrows, if any
+
+  static Result<SecretBytes> Borrow(ScratchSlot*& slot, size_t capacity, size_t size);
 };
 
 }  // namespace notme::crypto

@@ -36,7 +36,7 @@ Result<crypto::SecretBytes> EphemeralKeyring::Lookup(std::string_view name) {
   auto it = entries_.find(name);
   if (it == entries_.end()) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
   return it->second.value.RevealForCrypto(
-      [](std::span<const uint8_t> bytes) { return crypto::SecretBytes::CopyFrom(bytes); });
+      [](std::span<const uint8_t> bytes) { return crypto::SecretBytes::CopyShortLived(bytes); });
 }
 
 Result<void> EphemeralKeyring::Remove(std::string_view name) {

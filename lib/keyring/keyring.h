@@ -79,7 +79,9 @@ class Keyring {
   virtual Result<void> Store(std::string_view name, const crypto::SecretBytes& value,
                              std::string_view label) = 0;
 
-  // The value stored under `name`, in fresh guarded memory owned by the caller.
+  // The value stored under `name`, in fresh guarded memory owned by the caller: a
+  // short-lived slot of this thread (SecretBytes::AllocateShortLived) when it fits, so the
+  // caller uses it and drops it (every caller derives a key or injects it, then lets it go).
   // Errors: kNotFound when absent, kInvalidArgument (bad name), kUnavailable/kTimeout,
   // kInternal.
   virtual Result<crypto::SecretBytes> Lookup(std::string_view name) = 0;

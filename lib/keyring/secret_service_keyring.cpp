@@ -167,7 +167,7 @@ Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) 
   }
   // Copy into guarded memory; `secret` (egg-secure memory) is wiped when it goes out of
   // scope right after.
-  return crypto::SecretBytes::CopyFrom(
+  return crypto::SecretBytes::CopyShortLived(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes), length));
 }
 

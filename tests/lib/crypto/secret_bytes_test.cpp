@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace notme::crypto {
 namespace {
@@ -165,6 +166,86 @@ TEST_SUITE("SecretBytes") {
       s->WriteForInit([](std::span<uint8_t> b) { b[0] = 9; });
       kept.emplace(std::move(*s));
     }).join();
+    kept->RevealForCrypto([](std::span<const uint8_t> b) { CHECK(b[0] == 9); });
+    kept.reset();  // the orphaned slot is freed here (ASan builds would see a misuse)
+  }
+
+  TEST_CASE("a short-lived buffer is readable in its locked slot and holds what is written") {
+    auto s = SecretBytes::CopyShortLived(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("github_pat_value"), 16));
+    REQUIRE(s);
+    CHECK(s->size() == 16);
+    const uint8_t* p = AddressOf(*s);
+    CHECK(ProtectionOf(p) == "rw-p");  // not toggled: no mprotect per use
+    // sodium_malloc puts the slot's end against the guard page after it.
+    CHECK(ProtectionOf(p + SecretBytes::kShortLivedSize) == "---p");
+    s->RevealForCrypto([](std::span<const uint8_t> b) {
+      CHECK(std::memcmp(b.data(), "github_pat_value", 16) == 0);
+    });
+  }
+
+  TEST_CASE("a released short-lived buffer is wiped and its slot reused") {
+    const uint8_t* first = nullptr;
+    {
+      auto s = SecretBytes::AllocateShortLived(SecretBytes::kShortLivedSize);
+      REQUIRE(s);
+      s->WriteForInit([](std::span<uint8_t> b) { std::memset(b.data(), 0x5a, b.size()); });
+      first = AddressOf(*s);
+    }
+    // The slot stays mapped and readable; its bytes must be zero again.
+    CHECK(ProtectionOf(first) == "rw-p");
+    for (size_t i = 0; i < SecretBytes::kShortLivedSize; ++i) CHECK(first[i] == 0);
+    auto again = SecretBytes::AllocateShortLived(93);  // a GitHub fine-grained PAT
+    REQUIRE(again);
+    CHECK(AddressOf(*again) == first);
+  }
+
+  TEST_CASE("short-lived buffers at once get distinct slots; past the pool they fall back") {
+    std::vector<SecretBytes> live;
+    std::vector<const uint8_t*> seen;
+    for (size_t i = 0; i < SecretBytes::kShortLivedSlots; ++i) {
+      auto s = SecretBytes::AllocateShortLived(8);
+      REQUIRE(s);
+      s->WriteForInit([&](std::span<uint8_t> b) { b[0] = static_cast<uint8_t>(i + 1); });
+      const uint8_t* p = AddressOf(*s);
+      for (const uint8_t* q : seen) CHECK(q != p);
+      CHECK(ProtectionOf(p) == "rw-p");
+      seen.push_back(p);
+      live.push_back(std::move(*s));
+    }
+    auto extra = SecretBytes::AllocateShortLived(8);  // the pool is exhausted
+    REQUIRE(extra);
+    CHECK(ProtectionOf(AddressOf(*extra)) == "---p");  // Allocate's path: toggled
+    for (const uint8_t* q : seen) CHECK(q != AddressOf(*extra));
+    for (size_t i = 0; i < live.size(); ++i) {
+      live[i].RevealForCrypto([&](std::span<const uint8_t> b) { CHECK(b[0] == i + 1); });
+    }
+    live.clear();
+    auto reused = SecretBytes::AllocateShortLived(8);
+    REQUIRE(reused);
+    CHECK(AddressOf(*reused) == seen.front());
+  }
+
+  TEST_CASE("a short-lived buffer larger than a slot takes the guarded path") {
+    auto s = SecretBytes::AllocateShortLived(SecretBytes::kShortLivedSize + 1);
+    REQUIRE(s);
+    CHECK(ProtectionOf(AddressOf(*s)) == "---p");
+  }
+
+  TEST_CASE("a short-lived buffer may outlive its thread; the thread's slots are freed") {
+    std::optional<SecretBytes> kept;
+    const uint8_t* other_slot = nullptr;
+    std::thread([&] {
+      auto s = SecretBytes::AllocateShortLived(8);
+      auto t = SecretBytes::AllocateShortLived(8);
+      REQUIRE(s);
+      REQUIRE(t);
+      s->WriteForInit([](std::span<uint8_t> b) { b[0] = 9; });
+      other_slot = AddressOf(*t);
+      kept.emplace(std::move(*s));
+    }).join();
+    // The released slot was unmapped at thread exit (sodium_free), the kept one lives on.
+    CHECK(ProtectionOf(other_slot) != "rw-p");
     kept->RevealForCrypto([](std::span<const uint8_t> b) { CHECK(b[0] == 9); });
     kept.reset();  // the orphaned slot is freed here (ASan builds would see a misuse)
   }
