@@ -164,6 +164,7 @@ int main(int argc, char** argv) {
   int n = 3000;
   int threads = 4;
   bool bodies = true;
+  bool guarded_secret = false;  // the lookup's old path (Allocate), for a same-run baseline
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--small" && i + 1 < argc) {
@@ -172,8 +173,12 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[++i]);
     } else if (a == "--no-bodies") {
       bodies = false;
+    } else if (a == "--guarded-secret") {
+      guarded_secret = true;
     } else {
-      std::fprintf(stderr, "usage: proxy_bench [--small N] [--threads T] [--no-bodies]\n");
+      std::fprintf(
+          stderr,
+          "usage: proxy_bench [--small N] [--threads T] [--no-bodies] [--guarded-secret]\n");
       return 2;
     }
   }
@@ -217,9 +222,12 @@ int main(int argc, char** argv) {
   (void)store->Add(ValidateRouteSpec(spec, 0).value());
   ProxyService service(
       *store,
-      [](const std::string&) {
-        return notme::crypto::SecretBytes::CopyFrom(
-            std::span(reinterpret_cast<const uint8_t*>(kSecret), sizeof kSecret - 1));
+      // As the keyring's Lookup does: a short-lived slot (or, with --guarded-secret, a
+      // fresh sodium_malloc buffer as before).
+      [guarded_secret](const std::string&) {
+        auto bytes = std::span(reinterpret_cast<const uint8_t*>(kSecret), sizeof kSecret - 1);
+        return guarded_secret ? notme::crypto::SecretBytes::CopyFrom(bytes)
+                              : notme::crypto::SecretBytes::CopyShortLived(bytes);
       },
       nullptr, ForwarderOptions{});
   // notmed's agent-socket server with its default limits (uploads up to 64 MiB).
