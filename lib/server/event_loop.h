@@ -8,7 +8,18 @@
 // armed watcher's deadline passes, a worker claims it the same way and calls Expired()
 // (the deadline sweep runs on the epoll_wait timeout, so no thread per connection is
 // needed for timeouts). A worker handles up to kMaxEventsPerWake ready watchers per
-// wakeup. Ready() and Expired() may block (a handler); the other workers keep serving.
+// wakeup. Ready() and Expired() may block briefly (a handler); the other workers keep
+// serving.
+//
+// Elastic: work that may wait on something outside the process for long (a proxied
+// request waiting on its upstream) runs inside a BlockingScope on the worker that claimed
+// it, without a thread hand-off. The loop keeps at least one worker outside blocking
+// scopes at all times: a worker entering one when every other worker is already inside
+// one starts an extra worker first (at once, not after a delay), so short work (minting)
+// never queues behind hung upstreams. Extra workers exit after kExtraIdleTimeout without
+// events, down to the base count; nothing wakes periodically for this while the loop is
+// idle. The number of workers is bounded by the blocking scopes running at once plus the
+// base count (each scope serves one connection: at most the connection limit).
 //
 // Shared: Acquire() returns the process's loop, starting it on first use; it stops (and
 // joins its workers) when the last holder releases it. Release it from a thread that is
@@ -63,8 +74,30 @@ class EventLoop {
   // already running finishes). The caller may close the fd after this returns.
   void Remove(uint64_t id) EXCLUDES(mu_);
 
-  size_t workers() const { return threads_.size(); }
-  // True on one of the loop's worker threads (which must not block on a slow client).
+  // Marks the current worker as possibly blocked for long until destroyed (see above).
+  // Does nothing on a thread that is not a worker of a loop (a WorkerPool thread may
+  // block anyway) or inside another scope.
+  class BlockingScope {
+   public:
+    explicit BlockingScope(EventLoop& loop);
+    ~BlockingScope();
+    BlockingScope(const BlockingScope&) = delete;
+    BlockingScope& operator=(const BlockingScope&) = delete;
+
+   private:
+    EventLoop* loop_ = nullptr;
+  };
+
+  // Extra workers (beyond the base count) exit after this long without events.
+  static constexpr std::chrono::milliseconds kExtraIdleTimeout{10000};
+
+  // Workers now (base and extra).
+  size_t workers() const { return workers_.load(); }
+  size_t base_workers() const { return base_workers_; }
+  // Workers inside a BlockingScope now.
+  size_t blocking() const { return blocking_.load(); }
+  // True on one of the loop's worker threads outside a BlockingScope (which must not
+  // block on a slow client).
   static bool OnWorkerThread();
 
  private:
@@ -77,14 +110,33 @@ class EventLoop {
 
   EventLoop() = default;
   Result<void> Init(size_t workers);
-  void WorkerMain();
+  void WorkerMain(bool extra) EXCLUDES(threads_mu_);
+  void EnterBlocking() EXCLUDES(threads_mu_, mu_);
+  // Hands the rest of this worker's epoll_wait batch back to the other workers.
+  void ReleaseBatch() EXCLUDES(mu_);
+  void LeaveBlocking();
+  // Starts one worker (false when the thread cannot be created).
+  bool StartWorkerLocked(bool extra) REQUIRES(threads_mu_);
+  // Joins extra workers that have exited.
+  void ReapLocked() REQUIRES(threads_mu_);
+  // An extra worker idle for kExtraIdleTimeout: true when it may exit (then it is no
+  // longer counted).
+  bool RetireExtra() EXCLUDES(threads_mu_);
   // Claims watcher `id` (it must be armed); nullptr when it is gone or already claimed.
   std::shared_ptr<Watcher> Claim(uint64_t id) EXCLUDES(mu_);
   void Sweep() EXCLUDES(mu_);
 
   UniqueFd epoll_;
   UniqueFd wake_;  // eventfd: stop, and "deadlines exist now" for workers blocked forever
-  std::vector<std::thread> threads_;
+  size_t base_workers_ = 0;
+  // workers_ and blocking_ are read without the lock on the fast path (seq_cst: a worker
+  // entering a scope and an extra worker retiring always see each other, see
+  // EnterBlocking/RetireExtra); changed under threads_mu_ except blocking_.
+  std::atomic<size_t> workers_{0};
+  std::atomic<size_t> blocking_{0};
+  Mutex threads_mu_;
+  std::unordered_map<std::thread::id, std::thread> threads_ GUARDED_BY(threads_mu_);
+  std::vector<std::thread::id> exited_ GUARDED_BY(threads_mu_);
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> with_deadline_{0};  // armed watchers with a deadline (approximate)
   Mutex sweep_mu_;

@@ -239,7 +239,8 @@ void HttpConnection::Process() {
       auto p = StartRequest(std::move(head));
       if (p == nullptr) return;  // refused and closed
       if (server_.IsStreamingPath(p->req.path) || server_.IsPooledPath(p->req.path)) {
-        return HandToPool(std::move(p));
+        if (!RunStreamed(std::move(p))) return;  // closed
+        continue;
       }
       pending_ = std::move(p);
       if (pending_->framing.length > buf_.size()) {
@@ -304,17 +305,6 @@ std::unique_ptr<HttpConnection::Pending> HttpConnection::StartRequest(RequestHea
   return p;
 }
 
-void HttpConnection::HandToPool(std::unique_ptr<Pending> p) {
-  // std::function needs a copyable task: the request travels in a shared_ptr.
-  auto task = [self = shared_from_this(), moved = std::shared_ptr<Pending>(std::move(p))] {
-    self->RunOnPool(std::make_unique<Pending>(std::move(*moved)));
-  };
-  if (!server_.pool_.TrySubmit(std::move(task))) {
-    RefuseAndClose(503, "temporarily_unavailable", "too many requests");
-  }
-  // Otherwise the pool thread serves the connection now; this thread leaves it alone.
-}
-
 void HttpConnection::SendContinue(Pending& p) {
   if (!p.expect_continue) return;
   p.expect_continue = false;
@@ -357,7 +347,10 @@ bool HttpConnection::ReadBody(Pending& p, const ContentReceiver& receiver) {
   }
 }
 
-void HttpConnection::RunOnPool(std::unique_ptr<Pending> p) {
+bool HttpConnection::RunStreamed(std::unique_ptr<Pending> p) {
+  // On this thread, without a hand-off: the loop starts another worker if this one was
+  // its last free one (event_loop.h "Elastic").
+  EventLoop::BlockingScope blocking(loop_);
   bool read_called = false;
   bool body_complete = p->framing.kind == BodyFraming::Kind::kNone;
   ContentReader reader([&](ContentReceiver receiver) {
@@ -375,12 +368,16 @@ void HttpConnection::RunOnPool(std::unique_ptr<Pending> p) {
       return true;
     });
     if (!ok) {
-      return RefuseAndClose(400, "invalid_request", "the request body did not arrive");
+      RefuseAndClose(400, "invalid_request", "the request body did not arrive");
+      return false;
     }
     p->req.body = std::move(body);
   }
-  if (!Execute(p->req, &reader, body_complete)) return Close();
-  Process();
+  if (!Execute(p->req, &reader, body_complete)) {
+    Close();
+    return false;
+  }
+  return true;
 }
 
 bool HttpConnection::Execute(Request& req, const ContentReader* reader, const bool& body_complete) {

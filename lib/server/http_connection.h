@@ -2,15 +2,16 @@
 // HttpConnection: one accepted connection of a UnixHttpServer (internal to lib/server).
 //
 // Owned by shared_ptr: the EventLoop's registration holds one, and whoever serves it (a
-// loop worker in Ready/Expired, or a WorkerPool thread for a streamed request) holds
-// another for the call. Exactly one thread serves it at a time (EPOLLONESHOT claim, or
-// the hand-off to the pool); that thread ends its turn by arming it in the loop again or
-// by Close(), and touches nothing of it afterwards.
+// loop worker in Ready/Expired, or a WorkerPool thread flushing answers to a client that
+// reads slowly) holds another for the call. Exactly one thread serves it at a time
+// (EPOLLONESHOT claim, or the hand-off to the pool); that thread ends its turn by arming
+// it in the loop again or by Close(), and touches nothing of it afterwards.
 //
 // A request is parsed from the connection's buffer as bytes arrive; a request whose body
 // is still on its way waits in the loop (with the io and request deadlines), not on a
-// thread. Requests under a streaming or pooled prefix run on the pool, reading their body
-// with blocking (poll-bounded) reads.
+// thread. Requests under a streaming or pooled prefix run on the same worker inside an
+// EventLoop::BlockingScope (the loop keeps another worker free for everything else),
+// reading their body and writing their answer with blocking (poll-bounded) I/O.
 
 #include <chrono>
 #include <cstdint>
@@ -55,19 +56,19 @@ class HttpConnection final : public EventLoop::Watcher,
   enum class ReadResult { kData, kAgain, kClosed };
 
   // Parses and serves what is buffered until it needs more bytes (then arms itself),
-  // hands a request to the pool, or closes.
+  // hands a slow reader's answers to the pool, or closes.
   void Process();
   // The request of a parsed head with its framing checked; nullptr after refusing it
   // (the connection is closed then).
   std::unique_ptr<Pending> StartRequest(RequestHead head);
-  // Runs the request on the WorkerPool (503 and close when it is full).
-  void HandToPool(std::unique_ptr<Pending> p);
-  // Runs a request under a streaming or pooled prefix (on a pool thread).
-  void RunOnPool(std::unique_ptr<Pending> pending);
+  // Runs a request under a streaming or pooled prefix on this thread (in a blocking
+  // scope when it is a loop worker). True when the connection stays open; false after
+  // it was closed.
+  bool RunStreamed(std::unique_ptr<Pending> pending);
   // Hooks, route and handler; writes the response. True when the connection stays open.
   // `body_complete` is read after the handler ran (it may read the body).
   bool Execute(Request& req, const ContentReader* reader, const bool& body_complete);
-  // Reads the body of a pool request from the buffer and the socket; see ContentReader.
+  // Reads the body of a streamed request from the buffer and the socket; see ContentReader.
   bool ReadBody(Pending& p, const ContentReceiver& receiver);
 
   // Writes what a loop worker could not send without blocking from a pool thread, then
@@ -78,8 +79,8 @@ class HttpConnection final : public EventLoop::Watcher,
   // timeout, EOF or error.
   bool ReadBlocking();
   // Sends everything (waiting up to the io timeout whenever the socket is full); false when
-  // the connection failed. On a loop worker it never waits: what does not fit is kept in
-  // unsent_ (and later writes queue behind it) for FlushOnPool.
+  // the connection failed. On a loop worker outside a blocking scope it never waits: what
+  // does not fit is kept in unsent_ (and later writes queue behind it) for FlushOnPool.
   bool SendAll(std::string_view a, std::string_view b = {});
   bool WriteResponse(const Request& req, Response& res, bool close);
   bool WriteStreamedBody(Response& res);

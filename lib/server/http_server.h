@@ -7,8 +7,11 @@
 // small fixed set of worker threads (one per CPU, at least 2). A worker takes a ready
 // connection (EPOLLONESHOT), reads what arrived into the connection's buffer, parses it
 // incrementally (http_parser.h), runs the handler and writes the response, then re-arms
-// the connection. Requests under a streaming prefix (the proxy) are handed to the shared
-// elastic WorkerPool for their duration, so a slow upstream never stalls minting.
+// the connection. Requests under a streaming or pooled prefix (the proxy, registration)
+// run on the same worker, without a thread hand-off, inside an EventLoop::BlockingScope:
+// the loop starts an extra worker whenever every worker would otherwise be inside one, so
+// a slow upstream never stalls minting (event_loop.h "Elastic"). The shared WorkerPool
+// holds the connection slots and flushes answers to clients that read them slowly.
 // Timeouts are enforced by the loop's deadline sweep, not by a thread per connection.
 //
 // Per connection:
@@ -61,7 +64,7 @@ struct ServerLimits {
   size_t max_stream_body_bytes = 64u << 20;  // routes under a streaming prefix (the proxy)
   std::vector<std::string> streaming_prefixes = {"/r/"};
   // Routes whose handlers wait on the network (registration calls an external service):
-  // run on the WorkerPool like streaming routes, but with max_body_bytes.
+  // run in a blocking scope like streaming routes, but with max_body_bytes.
   std::vector<std::string> pooled_prefixes = {"/v1/registrations"};
   std::chrono::milliseconds io_timeout{5000};
   std::chrono::milliseconds request_timeout{15000};

@@ -1,11 +1,12 @@
 #pragma once
 // WorkerPool: the one elastic thread pool every notme HTTP server shares (control socket,
-// each agent socket, the loopback proxy listener). Long requests (streaming prefixes: the
-// proxy) run on it for their duration; short ones run on the servers' event loop. The
-// pool's thread limit is also the daemon-wide connection limit (connection slots, below),
-// so a streamed request always finds a thread: when the limit is reached a new
-// connection is answered 503 at once instead of queueing (a queued connection would hang
-// its client behind slow ones).
+// each agent socket, the loopback proxy listener). Requests run on the servers' event
+// loop (long ones, the proxy's, in a blocking scope that keeps the loop elastic); the
+// pool runs what must not hold a loop worker: writing answers to a client that reads
+// them slowly. Its thread limit is also the daemon-wide connection limit (connection
+// slots, below), which bounds the loop's extra workers too: when the limit is reached a
+// new connection is answered 503 at once instead of queueing (a queued connection would
+// hang its client behind slow ones).
 //
 // Threads are started on demand and exit after `idle_timeout` beyond `min_idle` spares,
 // so an idle daemon holds few threads (idle RSS). Thread-safe.

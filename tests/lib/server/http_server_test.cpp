@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "notme/thread_annotations.h"
 #include "server/connection_context.h"
+#include "server/event_loop.h"
 #include "server/http_response.h"
 #include "server/unix_socket.h"
 #include "server_test_util.h"
@@ -252,6 +255,70 @@ TEST_SUITE("UnixHttpServer") {
     CHECK(StatusOf(r) == 200);
     CHECK_FALSE(slow_done.load());  // answered while the slow handler still ran
     slow.join();
+  }
+
+  TEST_CASE("streamed requests hung on more connections than loop workers never stall others") {
+    // A proxied request waiting on a hung upstream runs inline on a loop worker; the loop
+    // starts extra workers so that short requests (minting) are still answered at once.
+    TempDir dir;
+    const std::string sock = dir.path + "/s.sock";
+    WorkerPool pool(WorkerPool::Options{32, 1, std::chrono::milliseconds(1000)});
+    ServerLimits limits = FastLimits();
+    limits.io_timeout = std::chrono::milliseconds(5000);
+    limits.request_timeout = std::chrono::milliseconds(10000);
+    UnixHttpServer server(SocketIdentity::Control(), ::getuid(), pool, limits, nullptr);
+    Mutex mu;
+    std::condition_variable_any cv;
+    bool release = false;
+    std::atomic<int> hung{0};
+    server.Get("/r/hang", [&](const Request&, Response& res) {
+      hung.fetch_add(1);
+      MutexLock lock(&mu);
+      cv.wait(mu, [&]() NO_THREAD_SAFETY_ANALYSIS { return release; });
+      res.set_content("late", "text/plain");
+    });
+    server.Get("/who", [](const Request&, Response& res) { res.set_content("ok", "text/plain"); });
+    auto bound = ListenUnixSocket(sock, ::getuid());
+    REQUIRE(bound.has_value());
+    REQUIRE(server.Start(std::move(*bound)).has_value());
+
+    auto loop = EventLoop::Acquire();
+    REQUIRE(loop.has_value());
+    const size_t base = (*loop)->base_workers();
+    const int kHung = static_cast<int>(base) * 2 + 2;
+    std::vector<int> fds;
+    for (int i = 0; i < kHung; ++i) {
+      int fd = ConnectUnix(sock);
+      REQUIRE(fd >= 0);
+      SendAll(fd, "GET /r/hang HTTP/1.1\r\nHost: x\r\n\r\n");
+      fds.push_back(fd);
+    }
+    // Every hung request got a worker of its own (none waits behind another).
+    for (int i = 0; i < 200 && hung.load() < kHung; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(hung.load() == kHung);
+    CHECK((*loop)->workers() >= static_cast<size_t>(kHung) + 1);
+    for (int i = 0; i < 5; ++i) {
+      const auto start = std::chrono::steady_clock::now();
+      CHECK(StatusOf(RoundTrip(
+                sock, "GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+      CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+    }
+    {
+      MutexLock lock(&mu);
+      release = true;
+    }
+    cv.notify_all();
+    for (int fd : fds) {
+      CHECK(StatusOf(ReadUntil(fd, "late")) == 200);
+      ::close(fd);
+    }
+    for (int i = 0; i < 200 && (*loop)->blocking() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK((*loop)->blocking() == 0);
+    server.Stop();
   }
 
   TEST_CASE("a client that does not read its answers does not hold up others") {
