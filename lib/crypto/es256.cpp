@@ -1,19 +1,25 @@
 #include "crypto/es256.h"
 
-#include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
 
 #include <algorithm>
 #include <vector>
 
+#include "crypto/libcrypto_api.h"
+
 namespace notme::crypto {
+
+namespace {
+
+// libcrypto once loaded: only called where a key exists, i.e. after FromCoordinates loaded
+// it (libcrypto_api.h: OpenSSL is loaded on first use, not at start).
+const LibcryptoApi& Loaded() { return **LoadLibcrypto(); }
+
+}  // namespace
 
 struct P256PublicKey::Impl {
   EVP_PKEY* pkey = nullptr;
-  ~Impl() { EVP_PKEY_free(pkey); }
+  ~Impl() { Loaded().EVP_PKEY_free(pkey); }
 };
 
 namespace {
@@ -37,6 +43,9 @@ Result<P256PublicKey> P256PublicKey::FromCoordinates(std::span<const uint8_t> x,
   if (x.size() != kCoordinateSize || y.size() != kCoordinateSize) {
     return Fail(ErrorCode::kInvalidKey, "P-256 coordinates must be 32 bytes each");
   }
+  // Fails closed when libcrypto cannot be loaded: no P-256 key, so no ES256 proof verifies.
+  NOTME_TRY(const LibcryptoApi* api, LoadLibcrypto());
+  const LibcryptoApi& ossl = *api;
   // SEC 1 uncompressed point: 0x04 || X || Y. OpenSSL checks the point is on the curve
   // when it builds the key from parameters.
   std::vector<uint8_t> point;
@@ -45,29 +54,30 @@ Result<P256PublicKey> P256PublicKey::FromCoordinates(std::span<const uint8_t> x,
   point.insert(point.end(), x.begin(), x.end());
   point.insert(point.end(), y.begin(), y.end());
 
-  OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM_BLD* bld = ossl.OSSL_PARAM_BLD_new();
   OSSL_PARAM* params = nullptr;
   EVP_PKEY_CTX* ctx = nullptr;
   EVP_PKEY* pkey = nullptr;
-  bool ok = bld != nullptr &&
-            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
-            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                             point.size()) == 1 &&
-            (params = OSSL_PARAM_BLD_to_param(bld)) != nullptr &&
-            (ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr)) != nullptr &&
-            EVP_PKEY_fromdata_init(ctx) == 1 &&
-            EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(bld);
+  bool ok =
+      bld != nullptr &&
+      ossl.OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
+      ossl.OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                            point.size()) == 1 &&
+      (params = ossl.OSSL_PARAM_BLD_to_param(bld)) != nullptr &&
+      (ctx = ossl.EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr)) != nullptr &&
+      ossl.EVP_PKEY_fromdata_init(ctx) == 1 &&
+      ossl.EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
+  ossl.EVP_PKEY_CTX_free(ctx);
+  ossl.OSSL_PARAM_free(params);
+  ossl.OSSL_PARAM_BLD_free(bld);
   if (ok) {
     // fromdata does not always validate the point; do it explicitly.
-    EVP_PKEY_CTX* check = EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
-    ok = check != nullptr && EVP_PKEY_public_check(check) == 1;
-    EVP_PKEY_CTX_free(check);
+    EVP_PKEY_CTX* check = ossl.EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr);
+    ok = check != nullptr && ossl.EVP_PKEY_public_check(check) == 1;
+    ossl.EVP_PKEY_CTX_free(check);
   }
   if (!ok) {
-    EVP_PKEY_free(pkey);
+    ossl.EVP_PKEY_free(pkey);
     return Fail(ErrorCode::kInvalidKey, "P-256 public key is not a point on the curve");
   }
   auto impl = std::make_shared<Impl>();
@@ -88,28 +98,32 @@ Result<void> P256PublicKey::VerifyEs256(std::span<const uint8_t> message,
   if (!InScalarRange(r) || !InScalarRange(s)) {
     return Fail(ErrorCode::kBadSignature, "ES256 signature r or s out of range");
   }
+  const LibcryptoApi& ossl = Loaded();
   // OpenSSL verifies DER; re-encode the raw form ourselves (never accept DER input).
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* br = BN_bin2bn(r.data(), 32, nullptr);
-  BIGNUM* bs = BN_bin2bn(s.data(), 32, nullptr);
-  if (sig == nullptr || br == nullptr || bs == nullptr || ECDSA_SIG_set0(sig, br, bs) != 1) {
-    BN_free(br);
-    BN_free(bs);
-    ECDSA_SIG_free(sig);
+  ECDSA_SIG* sig = ossl.ECDSA_SIG_new();
+  BIGNUM* br = ossl.BN_bin2bn(r.data(), 32, nullptr);
+  BIGNUM* bs = ossl.BN_bin2bn(s.data(), 32, nullptr);
+  if (sig == nullptr || br == nullptr || bs == nullptr || ossl.ECDSA_SIG_set0(sig, br, bs) != 1) {
+    ossl.BN_free(br);
+    ossl.BN_free(bs);
+    ossl.ECDSA_SIG_free(sig);
     return Fail(ErrorCode::kInternal, "out of memory building ECDSA signature");
   }
   unsigned char* der = nullptr;
-  int der_len = i2d_ECDSA_SIG(sig, &der);
-  ECDSA_SIG_free(sig);
+  int der_len = ossl.i2d_ECDSA_SIG(sig, &der);
+  ossl.ECDSA_SIG_free(sig);
   if (der_len <= 0) return Fail(ErrorCode::kInternal, "cannot encode ECDSA signature");
 
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  int rc = md != nullptr ? EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, impl_->pkey) : 0;
+  EVP_MD_CTX* md = ossl.EVP_MD_CTX_new();
+  int rc = md != nullptr
+               ? ossl.EVP_DigestVerifyInit(md, nullptr, ossl.EVP_sha256(), nullptr, impl_->pkey)
+               : 0;
   if (rc == 1) {
-    rc = EVP_DigestVerify(md, der, static_cast<size_t>(der_len), message.data(), message.size());
+    rc = ossl.EVP_DigestVerify(md, der, static_cast<size_t>(der_len), message.data(),
+                               message.size());
   }
-  EVP_MD_CTX_free(md);
-  OPENSSL_free(der);
+  ossl.EVP_MD_CTX_free(md);
+  ossl.CRYPTO_free(der, OPENSSL_FILE, OPENSSL_LINE);
   if (rc != 1) return Fail(ErrorCode::kBadSignature, "ES256 signature does not verify");
   return Ok();
 }

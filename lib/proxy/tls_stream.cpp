@@ -14,13 +14,103 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
 
+#include "crypto/libcrypto_api.h"
 #include "notme/thread_annotations.h"
 
 namespace notme::proxy {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The libssl functions this file calls, loaded with dlopen when the first TLS connection
+// is made instead of linked, as libcrypto is (crypto/libcrypto_api.h: its BIO, ERR and X509
+// functions below): a daemon without TLS routes maps neither (docs/proxy.md). libssl
+// finds libcrypto already loaded. Opened by SONAME (the ABI the headers describe) and
+// never closed; each pointer's type is the real header's (decltype), so a signature change
+// fails to compile rather than to call. Loaded once (std::call_once), immutable afterwards.
+constexpr char kLibsslSoname[] = "libssl.so.3";
+
+struct LibsslApi {
+  decltype(&::TLS_client_method) TLS_client_method;
+  decltype(&::SSL_CTX_new) SSL_CTX_new;
+  decltype(&::SSL_CTX_ctrl) SSL_CTX_ctrl;
+  decltype(&::SSL_CTX_set_verify) SSL_CTX_set_verify;
+  decltype(&::SSL_CTX_set_options) SSL_CTX_set_options;
+  decltype(&::SSL_CTX_set_default_verify_paths) SSL_CTX_set_default_verify_paths;
+  decltype(&::SSL_CTX_load_verify_locations) SSL_CTX_load_verify_locations;
+  decltype(&::SSL_CTX_free) SSL_CTX_free;
+  decltype(&::SSL_new) SSL_new;
+  decltype(&::SSL_free) SSL_free;
+  decltype(&::SSL_set_bio) SSL_set_bio;
+  decltype(&::SSL_get0_param) SSL_get0_param;
+  decltype(&::SSL_set_hostflags) SSL_set_hostflags;
+  decltype(&::SSL_ctrl) SSL_ctrl;
+  decltype(&::SSL_set1_host) SSL_set1_host;
+  decltype(&::SSL_connect) SSL_connect;
+  decltype(&::SSL_get_error) SSL_get_error;
+  decltype(&::SSL_get_verify_result) SSL_get_verify_result;
+  decltype(&::SSL_pending) SSL_pending;
+  decltype(&::SSL_read_ex) SSL_read_ex;
+  decltype(&::SSL_write_ex) SSL_write_ex;
+  decltype(&::SSL_shutdown) SSL_shutdown;
+};
+
+LibsslApi& SslTable() {
+  static LibsslApi api{};
+  return api;
+}
+
+Result<void> LoadInto(LibsslApi& api) {
+  NOTME_TRY(void* handle, crypto::OpenSharedLibrary(kLibsslSoname, "TLS to upstreams"));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "TLS_client_method", api.TLS_client_method));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_new", api.SSL_CTX_new));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_ctrl", api.SSL_CTX_ctrl));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_set_verify", api.SSL_CTX_set_verify));
+  NOTME_TRY_VOID(
+      crypto::Bind(handle, kLibsslSoname, "SSL_CTX_set_options", api.SSL_CTX_set_options));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_set_default_verify_paths",
+                              api.SSL_CTX_set_default_verify_paths));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_load_verify_locations",
+                              api.SSL_CTX_load_verify_locations));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_free", api.SSL_CTX_free));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_new", api.SSL_new));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_free", api.SSL_free));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_set_bio", api.SSL_set_bio));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_get0_param", api.SSL_get0_param));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_set_hostflags", api.SSL_set_hostflags));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_ctrl", api.SSL_ctrl));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_set1_host", api.SSL_set1_host));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_connect", api.SSL_connect));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_get_error", api.SSL_get_error));
+  NOTME_TRY_VOID(
+      crypto::Bind(handle, kLibsslSoname, "SSL_get_verify_result", api.SSL_get_verify_result));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_pending", api.SSL_pending));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_read_ex", api.SSL_read_ex));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_write_ex", api.SSL_write_ex));
+  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_shutdown", api.SSL_shutdown));
+  return Ok();
+}
+
+// Loads the table on the first call; a failure is remembered and returned again, and no
+// TLS connection is made without it (fail closed).
+Result<void> LoadLibssl() {
+  static std::once_flag once;
+  static Result<void> loaded = Ok();
+  std::call_once(once, [] {
+    // libcrypto first (libssl needs it, and this file calls its BIO, ERR and X509 parts).
+    auto libcrypto = crypto::LoadLibcrypto();
+    loaded = libcrypto ? LoadInto(SslTable()) : Result<void>(Fail(libcrypto.error()));
+  });
+  if (!loaded) return Fail(ErrorCode::kUpstream, "TLS unavailable: " + loaded.error().message());
+  return Ok();
+}
+
+// The loaded tables: only called once LoadLibssl succeeded (every SSL object, context and
+// BIO was made after it).
+const LibsslApi& Ssl() { return SslTable(); }
+const crypto::LibcryptoApi& Crypto() { return **crypto::LoadLibcrypto(); }
 
 // SSL_CTX per CA file, made on first use and kept: loading the system store is the
 // expensive part of a TLS client, and an SSL_CTX is thread-safe for SSL_new once set up.
@@ -45,7 +135,7 @@ class TlsContexts {
     NOTME_TRY(SSL_CTX * ctx, Make(ca_file));
     if (it != contexts_.end()) {
       // Connections made with the old context hold their own reference to it.
-      SSL_CTX_free(it->second.ctx);
+      Ssl().SSL_CTX_free(it->second.ctx);
       it->second = {stamp, ctx};
     } else {
       contexts_.emplace(ca_file, Entry{stamp, ctx});
@@ -60,18 +150,18 @@ class TlsContexts {
   };
 
   static Result<SSL_CTX*> Make(const std::string& ca_file) {
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX* ctx = Ssl().SSL_CTX_new(Ssl().TLS_client_method());
     if (ctx == nullptr) return Fail(ErrorCode::kUpstream, "cannot create a TLS context");
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    Ssl().SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, nullptr);
+    Ssl().SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     // A peer closing without close_notify reads as EOF; the HTTP framing (Content-Length,
     // the last chunk) is what tells a complete answer from a cut one.
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
-    int ok = ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx)
-                             : SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
-    ERR_clear_error();
+    Ssl().SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    int ok = ca_file.empty() ? Ssl().SSL_CTX_set_default_verify_paths(ctx)
+                             : Ssl().SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr);
+    Crypto().ERR_clear_error();
     if (ok != 1) {
-      SSL_CTX_free(ctx);
+      Ssl().SSL_CTX_free(ctx);
       return Fail(ErrorCode::kUpstream, ca_file.empty() ? "cannot load the system CA store"
                                                         : "cannot load the route's CA file");
     }
@@ -90,35 +180,38 @@ TlsContexts& Contexts() {
 // A socket BIO that sends with MSG_NOSIGNAL: a peer that went away must not raise SIGPIPE
 // in a process that did not ignore it (tests, the CLI).
 int BioWrite(BIO* bio, const char* data, int n) {
-  BIO_clear_retry_flags(bio);
-  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
+  Crypto().BIO_clear_flags(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+  int fd = static_cast<int>(reinterpret_cast<intptr_t>(Crypto().BIO_get_data(bio)));
   ssize_t r = ::send(fd, data, static_cast<size_t>(n), MSG_NOSIGNAL);
-  if (r < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_write(bio);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR))
+    Crypto().BIO_set_flags(bio, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
   return static_cast<int>(r);
 }
 
 int BioRead(BIO* bio, char* data, int n) {
-  BIO_clear_retry_flags(bio);
-  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
+  Crypto().BIO_clear_flags(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
+  int fd = static_cast<int>(reinterpret_cast<intptr_t>(Crypto().BIO_get_data(bio)));
   ssize_t r = ::recv(fd, data, static_cast<size_t>(n), 0);
-  if (r < 0 && (errno == EAGAIN || errno == EINTR)) BIO_set_retry_read(bio);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR))
+    Crypto().BIO_set_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
   return static_cast<int>(r);
 }
 
 long BioCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
 
 int BioCreate(BIO* bio) {
-  BIO_set_init(bio, 1);
+  Crypto().BIO_set_init(bio, 1);
   return 1;
 }
 
 const BIO_METHOD* SocketBio() {
   static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "notme-socket");
-    BIO_meth_set_write(m, BioWrite);
-    BIO_meth_set_read(m, BioRead);
-    BIO_meth_set_ctrl(m, BioCtrl);
-    BIO_meth_set_create(m, BioCreate);
+    BIO_METHOD* m =
+        Crypto().BIO_meth_new(Crypto().BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "notme-socket");
+    Crypto().BIO_meth_set_write(m, BioWrite);
+    Crypto().BIO_meth_set_read(m, BioRead);
+    Crypto().BIO_meth_set_ctrl(m, BioCtrl);
+    Crypto().BIO_meth_set_create(m, BioCreate);
     return m;
   }();
   return method;
@@ -192,9 +285,9 @@ Result<std::unique_ptr<UpstreamStream>> UpstreamStream::Connect(const ResolvedAd
 UpstreamStream::~UpstreamStream() {
   if (ssl_ != nullptr) {
     // close_notify, best effort: the socket is non-blocking and closed right after.
-    SSL_shutdown(ssl_);
-    SSL_free(ssl_);
-    ERR_clear_error();
+    Ssl().SSL_shutdown(ssl_);
+    Ssl().SSL_free(ssl_);
+    Crypto().ERR_clear_error();
   }
 }
 
@@ -215,47 +308,49 @@ bool UpstreamStream::WaitFor(int ssl_error, std::chrono::milliseconds timeout) c
 }
 
 Result<void> UpstreamStream::StartTls(const std::string& host, const std::string& ca_file) {
+  NOTME_TRY_VOID(LoadLibssl());
   NOTME_TRY(SSL_CTX * ctx, Contexts().Get(ca_file));
-  ssl_ = SSL_new(ctx);
-  BIO* bio = ssl_ != nullptr ? BIO_new(SocketBio()) : nullptr;
+  ssl_ = Ssl().SSL_new(ctx);
+  BIO* bio = ssl_ != nullptr ? Crypto().BIO_new(SocketBio()) : nullptr;
   if (bio == nullptr) return Fail(ErrorCode::kUpstream, "cannot create a TLS connection");
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_.get())));
-  SSL_set_bio(ssl_, bio, bio);
+  Crypto().BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_.get())));
+  Ssl().SSL_set_bio(ssl_, bio, bio);
   // Fail closed: without the name (or address) to check, a valid certificate for any
   // host would do.
   bool named = false;
   if (IsIpLiteral(host)) {
-    named = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str()) == 1;
+    named = Crypto().X509_VERIFY_PARAM_set1_ip_asc(Ssl().SSL_get0_param(ssl_), host.c_str()) == 1;
   } else {
-    SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    Ssl().SSL_set_hostflags(ssl_, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     // SNI: SSL_set_tlsext_host_name, without its old-style cast.
-    named = SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                     const_cast<char*>(host.c_str())) == 1 &&
-            SSL_set1_host(ssl_, host.c_str()) == 1;
+    named = Ssl().SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                           const_cast<char*>(host.c_str())) == 1 &&
+            Ssl().SSL_set1_host(ssl_, host.c_str()) == 1;
   }
   if (!named) {
-    ERR_clear_error();
+    Crypto().ERR_clear_error();
     return Fail(ErrorCode::kUpstream, "cannot set the upstream host name for TLS");
   }
   auto deadline = Clock::now() + timeouts_.connect;
   for (;;) {
-    int r = SSL_connect(ssl_);
+    int r = Ssl().SSL_connect(ssl_);
     if (r == 1) return Ok();
-    int e = SSL_get_error(ssl_, r);
+    int e = Ssl().SSL_get_error(ssl_, r);
     if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) && Left(deadline).count() > 0) {
       if (WaitFor(e, Left(deadline))) continue;
-      ERR_clear_error();
+      Crypto().ERR_clear_error();
       return Fail(ErrorCode::kTimeout, "TLS handshake with the upstream timed out");
     }
-    bool unverified = SSL_get_verify_result(ssl_) != X509_V_OK;
-    ERR_clear_error();
+    bool unverified = Ssl().SSL_get_verify_result(ssl_) != X509_V_OK;
+    Crypto().ERR_clear_error();
     return Fail(ErrorCode::kUpstream, unverified ? "upstream certificate verification failed"
                                                  : "TLS handshake with the upstream failed");
   }
 }
 
 Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
-  if (wait_first && (ssl_ == nullptr || SSL_pending(ssl_) == 0) && !Wait(POLLIN, timeouts_.read)) {
+  if (wait_first && (ssl_ == nullptr || Ssl().SSL_pending(ssl_) == 0) &&
+      !Wait(POLLIN, timeouts_.read)) {
     return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
   }
   for (;;) {
@@ -270,15 +365,15 @@ Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
       continue;
     }
     size_t got = 0;
-    int r = SSL_read_ex(ssl_, buf, n, &got);
+    int r = Ssl().SSL_read_ex(ssl_, buf, n, &got);
     if (r == 1) return got;
-    int e = SSL_get_error(ssl_, r);
+    int e = Ssl().SSL_get_error(ssl_, r);
     if (e == SSL_ERROR_ZERO_RETURN) return size_t{0};
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
       if (WaitFor(e, timeouts_.read)) continue;
       return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
     }
-    ERR_clear_error();
+    Crypto().ERR_clear_error();
     return Fail(ErrorCode::kUpstream, "reading from the upstream failed (TLS)");
   }
 }
@@ -297,11 +392,11 @@ Result<void> UpstreamStream::WriteAll(std::string_view data) {
         return Fail(ErrorCode::kUpstream, "writing to the upstream failed");
       }
     } else {
-      int r = SSL_write_ex(ssl_, data.data(), data.size(), &done);
+      int r = Ssl().SSL_write_ex(ssl_, data.data(), data.size(), &done);
       if (r != 1) {
-        e = SSL_get_error(ssl_, r);
+        e = Ssl().SSL_get_error(ssl_, r);
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-          ERR_clear_error();
+          Crypto().ERR_clear_error();
           return Fail(ErrorCode::kUpstream, "writing to the upstream failed (TLS)");
         }
       }
@@ -315,7 +410,7 @@ Result<void> UpstreamStream::WriteAll(std::string_view data) {
 }
 
 bool UpstreamStream::Quiet() const {
-  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return false;
+  if (ssl_ != nullptr && Ssl().SSL_pending(ssl_) > 0) return false;
   pollfd p{fd_.get(), POLLIN, 0};
   return ::poll(&p, 1, 0) == 0;
 }
