@@ -16,7 +16,7 @@ void Audit(DaemonContext& ctx, std::string_view event, std::string agent, std::s
            nlohmann::json fields) {
   authority::AuditEvent e{event, CurrentAuditPeer(), std::move(agent), std::move(reason),
                           std::move(fields)};
-  auto r = ctx.audit.Append(e);
+  auto r = ctx.audit.Append(std::move(e));
   if (!r) spdlog::error("audit log write failed ({}): {}", event, r.error().message());
 }
 

@@ -37,8 +37,8 @@ bool LooksLikeJws(std::string_view s) {
 
 bool IsCredentialName(std::string_view key) {
   static constexpr std::array<std::string_view, 11> kNames = {
-      "token",  "access_token", "refresh_token", "id_token", "secret", "password",
-      "authorization", "dpop", "key", "seed", "private_key"};
+      "token",         "access_token", "refresh_token", "id_token", "secret",     "password",
+      "authorization", "dpop",         "key",           "seed",     "private_key"};
   for (std::string_view n : kNames) {
     if (key == n) return true;
   }
@@ -85,8 +85,7 @@ Result<void> ForEachLine(const std::filesystem::path& path,
     if (n == 0) break;
     pending.append(buf.data(), static_cast<size_t>(n));
     size_t start = 0;
-    for (size_t nl; more && (nl = pending.find('\n', start)) != std::string::npos;
-         start = nl + 1) {
+    for (size_t nl; more && (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1) {
       more = fn(std::string_view(pending).substr(start, nl - start));
     }
     pending.erase(0, start);
@@ -194,16 +193,23 @@ Result<void> AuditLog::RotateLocked() {
 }
 
 Result<uint64_t> AuditLog::Append(const AuditEvent& event) {
+  AuditEvent copy = event;
+  return Append(std::move(copy));
+}
+
+Result<uint64_t> AuditLog::Append(AuditEvent&& event) {
   if (!event.fields.is_object() && !event.fields.is_null()) {
     return Fail(ErrorCode::kInvalidArgument, "audit: fields must be a JSON object");
   }
-  nlohmann::json entry = event.fields.is_null() ? nlohmann::json::object() : event.fields;
+  nlohmann::json entry =
+      event.fields.is_null() ? nlohmann::json::object() : std::move(event.fields);
   entry["ts"] = clock_.NowSeconds();
   entry["event"] = std::string(event.event);
   if (!event.agent.empty()) entry["agent"] = event.agent;
   if (!event.reason.empty()) entry["reason"] = event.reason;
   if (event.peer) {
-    entry["peer"] = {{"pid", event.peer->pid}, {"uid", event.peer->uid}, {"exe", event.peer->exe}};
+    entry["peer"] = {
+        {"pid", event.peer->pid}, {"uid", event.peer->uid}, {"exe", std::move(event.peer->exe)}};
   }
   Redact(entry);
 
@@ -227,7 +233,7 @@ Result<uint64_t> AuditLog::Append(const AuditEvent& event) {
   }
   last_seq_ = seq;
   line.pop_back();
-  recent_.push_back(Recent{seq, event.agent, std::move(line)});
+  recent_.push_back(Recent{seq, std::move(event.agent), std::move(line)});
   while (recent_.size() > options_.recent_entries) recent_.pop_front();
   return seq;
 }

@@ -97,6 +97,8 @@ class AuditLog {
   // Appends one entry and returns its seq. Errors: kIo (the entry is not written and the
   // seq is not used); kInvalidArgument when `fields` is neither an object nor null.
   Result<uint64_t> Append(const AuditEvent& event) EXCLUDES(mu_);
+  // The same, taking `event`'s fields and strings instead of copying them (once per mint).
+  Result<uint64_t> Append(AuditEvent&& event) EXCLUDES(mu_);
 
   // Entries with seq > after_seq (for `agent`, only that agent's), oldest first, at most
   // min(limit, kMaxReadLimit). Torn or unparsable lines are skipped. Errors: kIo.

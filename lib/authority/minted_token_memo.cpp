@@ -7,7 +7,7 @@
 namespace notme::authority {
 
 void MintedTokenMemo::Remember(std::string_view token, VerifiedAccessToken verified, int64_t now) {
-  Entry entry{crypto::Sha256(token), std::move(verified)};
+  Entry entry{crypto::Blake2b256(token), std::move(verified)};
   MutexLock lock(&mu_);
   std::erase_if(entries_, [now](const Entry& e) { return e.verified.exp() <= now; });
   if (entries_.size() >= kCapacity) entries_.pop_front();
@@ -15,7 +15,7 @@ void MintedTokenMemo::Remember(std::string_view token, VerifiedAccessToken verif
 }
 
 std::optional<VerifiedAccessToken> MintedTokenMemo::Find(std::string_view token) const {
-  const crypto::Sha256Digest digest = crypto::Sha256(token);
+  const crypto::Sha256Digest digest = crypto::Blake2b256(token);
   MutexLock lock(&mu_);
   // Newest first: the token looked up is usually the one minted last.
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {

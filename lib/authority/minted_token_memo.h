@@ -1,16 +1,17 @@
 #pragma once
-// MintedTokenMemo: the SHA-256 digests of access tokens this daemon minted recently,
+// MintedTokenMemo: the digests (BLAKE2b-256) of access tokens this daemon minted recently,
 // each with the claims it signed, so that verifying one of its own tokens seconds later
 // (notme-ssh-sign mints a `git:sign` token, then presents it at /v1/ssh/sign) need not
 // verify its own signature again. Internal to TokenIssuer.
 //
 // Why this is sound: an entry is made only by TokenIssuer after it signed the token, and
-// a hit requires the presented bytes to hash to that digest (SHA-256 collision
-// resistance), i.e. the exact token signed — its signature would verify. Everything else
-// still runs on a hit (TokenIssuer::VerifyAccessToken): the signing kid must still be in
-// the verification key set (rotation), exp/nbf/iat against the clock, revocation by jti,
-// agent and all, the agent still registered. The DPoP proof is validated in full as
-// before. Only digests are kept, never a token; lookups compare digests in constant time.
+// a hit requires the presented bytes to hash to that digest (BLAKE2b-256 collision
+// resistance, as SHA-256's; chosen because libsodium's is several times cheaper), i.e.
+// the exact token signed — its signature would verify. Everything else still runs on a
+// hit (TokenIssuer::VerifyAccessToken): the signing kid must still be in the verification
+// key set (rotation), exp/nbf/iat against the clock, revocation by jti, agent and all, the
+// agent still registered. The DPoP proof is validated in full as before. Only digests are
+// kept, never a token; lookups compare digests in constant time.
 //
 // Bounded (kCapacity entries, oldest evicted first; expired ones dropped on insert).
 // Thread-safe: one mutex.

@@ -18,6 +18,14 @@ Sha256Digest Sha256(std::string_view data) {
   return Sha256(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
 }
 
+Sha256Digest Blake2b256(std::string_view data) {
+  static_assert(crypto_generichash_BYTES == 32, "crypto_generichash default output is 32 bytes");
+  Sha256Digest out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                     data.size(), nullptr, 0);
+  return out;
+}
+
 Sha256Hasher::Sha256Hasher() {
   crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_));
 }

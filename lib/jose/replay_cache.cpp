@@ -16,8 +16,9 @@ InMemoryReplayCache::InMemoryReplayCache(size_t max_entries, const Clock& clock)
     : max_entries_(max_entries), clock_(clock) {}
 
 Result<void> InMemoryReplayCache::CheckAndRemember(std::string_view key, int64_t expires_at) {
-  // Digests keep every entry the same small size whatever the client sent.
-  const crypto::Sha256Digest id = crypto::Sha256(key);
+  // Digests keep every entry the same small size whatever the client sent (BLAKE2b-256:
+  // collision resistant, and cheaper than libsodium's SHA-256).
+  const crypto::Sha256Digest id = crypto::Blake2b256(key);
   const int64_t now = clock_.NowSeconds();
   MutexLock lock(&mu_);
   DropExpired(now);
