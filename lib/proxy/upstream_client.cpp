@@ -155,8 +155,9 @@ Result<size_t> Http1Exchange::Fill(bool wait_first) {
     in_pos_ = 0;
   }
   NOTME_CHECK(in_end_ < in_.size(), "a parser limit keeps a pending line below the buffer size");
-  NOTME_TRY(size_t n,
-            connection_->stream().ReadSome(in_.data() + in_end_, in_.size() - in_end_, wait_first));
+  const size_t room = in_.size() - in_end_;
+  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.data() + in_end_, room, wait_first));
+  drained_ = n < room;
   in_end_ += n;
   received_ += n;
   return n;
@@ -225,7 +226,10 @@ Result<std::string_view> Http1Exchange::ReadBody() {
     return Fail(ErrorCode::kUpstream, "the upstream closed the connection mid-answer");
   };
   auto fill = [this]() -> Result<size_t> {
-    auto n = Fill();
+    // The body's first bytes after a head that drained the socket are not there yet
+    // (an upstream often writes head and body separately): wait instead of a read that
+    // would only find nothing. Later pieces are read first (bulk bodies keep arriving).
+    auto n = Fill(/*wait_first=*/drained_ && response_body_bytes_ == 0);
     if (!n) failed_ = true;
     return n;
   };

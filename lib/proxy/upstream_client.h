@@ -135,6 +135,7 @@ class Http1Exchange {
   size_t in_pos_ = 0;
   size_t in_end_ = 0;
   uint64_t received_ = 0;                  // answer bytes received in all
+  bool drained_ = false;                   // the last read took less than it had room for
   BodyFraming body_ = BodyFraming::kNone;  // of the answer, once its head arrived
   bool keep_alive_ = false;
   bool request_done_ = false;  // the whole request went out (head and body)
