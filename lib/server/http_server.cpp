@@ -28,6 +28,10 @@ bool HasRegexSyntax(std::string_view pattern) {
   return pattern.find_first_of("\\^$.|?*+()[]{}") != std::string_view::npos;
 }
 
+// "literal + any rest" (the proxy's /r/ routes) is matched as a prefix: std::regex_match
+// was ~2 % of a proxied request's CPU for what is a starts_with.
+constexpr std::string_view kAnyRest = R"([\s\S]*)";
+
 }  // namespace
 
 // The listening socket's registration in the loop.
@@ -63,7 +67,11 @@ UnixHttpServer& UnixHttpServer::AddRoute(std::string method, const std::string& 
                                          Handler handler, HandlerWithContentReader reader_handler) {
   Route r;
   r.method = std::move(method);
-  if (HasRegexSyntax(pattern)) {
+  const std::string_view head = std::string_view(pattern).substr(
+      0, pattern.size() - std::min(pattern.size(), kAnyRest.size()));
+  if (pattern.ends_with(kAnyRest) && !head.empty() && !HasRegexSyntax(head)) {
+    r.prefix = std::string(head);
+  } else if (HasRegexSyntax(pattern)) {
     r.regex = std::regex(pattern, std::regex::ECMAScript | std::regex::optimize);
   } else {
     r.literal = pattern;
@@ -113,7 +121,12 @@ const UnixHttpServer::Route* UnixHttpServer::FindRoute(std::string_view method,
   const std::string_view m = method == "HEAD" ? std::string_view("GET") : method;
   for (const Route& r : routes_) {
     if (r.method != m) continue;
-    if (r.literal.empty()) {
+    if (!r.prefix.empty()) {
+      if (req.path.starts_with(r.prefix)) {
+        req.matches = std::smatch();
+        return &r;
+      }
+    } else if (r.literal.empty()) {
       if (std::regex_match(req.path, req.matches, r.regex)) return &r;
     } else if (req.path == r.literal) {
       req.matches = std::smatch();

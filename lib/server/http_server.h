@@ -127,6 +127,8 @@ class UnixHttpServer {
   struct Route {
     std::string method;
     std::string literal;  // set when the pattern has no regex syntax: compared as is
+    // set when the pattern is a literal followed by [\s\S]* (any rest): a prefix compare
+    std::string prefix;
     std::regex regex;
     Handler handler;
     HandlerWithContentReader reader_handler;

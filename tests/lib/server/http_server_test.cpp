@@ -74,6 +74,12 @@ struct Fixture {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
       res.set_content("ok", "text/plain");
     });
+    server.Get(R"(/p/[\s\S]*)", [](const Request& req, Response& res) {
+      res.set_content("prefix:" + req.path, "text/plain");
+    });
+    server.Get("/q/([a-z]+)", [](const Request& req, Response& res) {
+      res.set_content("regex:" + req.matches[1].str(), "text/plain");
+    });
     auto bound = ListenUnixSocket(sock, ::getuid());
     REQUIRE(bound.has_value());
     REQUIRE(server.Start(std::move(*bound)).has_value());
@@ -120,6 +126,27 @@ TEST_SUITE("UnixHttpServer") {
     size_t first = r.find("HTTP/1.1 200");
     REQUIRE(first != std::string::npos);
     CHECK(r.find("HTTP/1.1 200", first + 1) != std::string::npos);
+  }
+
+  TEST_CASE("a literal-plus-any-rest route matches by prefix, decoded CR/LF included") {
+    Fixture f;
+    std::string r =
+        RoundTrip(f.sock, "GET /p/a/b%0d%0ac HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(StatusOf(r) == 200);
+    CHECK(r.find("prefix:/p/a/b\r\nc") != std::string::npos);
+    CHECK(StatusOf(RoundTrip(f.sock, "GET /p/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) ==
+          200);
+    CHECK(StatusOf(RoundTrip(f.sock, "GET /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) ==
+          404);
+    CHECK(StatusOf(RoundTrip(f.sock,
+                             "GET /px/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 404);
+    CHECK(StatusOf(RoundTrip(f.sock,
+                             "POST /p/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                             "Content-Length: 0\r\n\r\n")) == 404);
+    r = RoundTrip(f.sock, "GET /q/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(r.find("regex:abc") != std::string::npos);
+    CHECK(StatusOf(RoundTrip(
+              f.sock, "GET /q/ab1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 404);
   }
 
   TEST_CASE("a body above the limit is refused with 413 before it is read") {
