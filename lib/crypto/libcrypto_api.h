@@ -74,21 +74,4 @@ struct LibcryptoApi {
 // the same error (callers fail closed: no ES256 proof verifies, no TLS connection is made).
 Result<const LibcryptoApi*> LoadLibcrypto();
 
-// Opens `soname` with RTLD_NOW | RTLD_LOCAL, or kUnavailable naming it and what it is
-// needed for. For lib/proxy's libssl too.
-Result<void*> OpenSharedLibrary(const char* soname, std::string_view needed_for);
-
-// Resolves `name` in `handle` into `out` (a function pointer of the header's type), or
-// kUnavailable naming the library and the symbol.
-Result<void> BindSymbol(void* handle, const char* soname, const char* name, void*& out);
-
-template <typename Fn>
-Result<void> Bind(void* handle, const char* soname, const char* name, Fn& out) {
-  void* symbol = nullptr;
-  NOTME_TRY_VOID(BindSymbol(handle, soname, name, symbol));
-  // POSIX dlsym: a function's address travels as void*.
-  out = reinterpret_cast<Fn>(symbol);
-  return Ok();
-}
-
 }  // namespace notme::crypto

@@ -1,9 +1,9 @@
 #include "keyring/libsecret_api.h"
 
-#include <dlfcn.h>
-
 #include <mutex>
 #include <string>
+
+#include "base/shared_library.h"
 
 namespace notme::keyring {
 namespace {
@@ -52,29 +52,19 @@ class Loader {
 
  private:
   static Result<void*> Open(const char* soname) {
-    // RTLD_NOW: a missing symbol fails here, not in the middle of a keyring call.
-    void* handle = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-    if (handle == nullptr) {
-      const char* why = ::dlerror();
-      return Fail(ErrorCode::kUnavailable,
-                  std::string("keyring: cannot load ") + soname +
-                      " for the Secret Service (install libsecret-1-0, or run with --keyring "
-                      "ephemeral): " +
-                      (why != nullptr ? why : "unknown error"));
-    }
+    auto handle = OpenSharedLibrary(
+        soname, "for the Secret Service (install libsecret-1-0, or run with --keyring ephemeral)");
+    if (!handle) return Fail(handle.error().code(), "keyring: " + handle.error().message());
     return handle;
   }
 
   template <typename Fn>
   static Result<void> Bind(void* handle, const char* name, Fn& out) {
-    void* symbol = ::dlsym(handle, name);
-    if (symbol == nullptr) {
-      return Fail(ErrorCode::kUnavailable,
-                  std::string("keyring: the installed libsecret/GLib lacks ") + name +
-                      "; the Secret Service is unavailable");
+    auto bound = BindFunction(handle, "libsecret/GLib", name, out);
+    if (!bound) {
+      return Fail(bound.error().code(),
+                  "keyring: " + bound.error().message() + "; the Secret Service is unavailable");
     }
-    // POSIX dlsym: a function's address travels as void*.
-    out = reinterpret_cast<Fn>(symbol);
     return Ok();
   }
 };

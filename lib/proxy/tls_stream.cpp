@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/shared_library.h"
 #include "crypto/libcrypto_api.h"
 #include "notme/thread_annotations.h"
 
@@ -63,33 +64,34 @@ LibsslApi& SslTable() {
 }
 
 Result<void> LoadInto(LibsslApi& api) {
-  NOTME_TRY(void* handle, crypto::OpenSharedLibrary(kLibsslSoname, "TLS to upstreams"));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "TLS_client_method", api.TLS_client_method));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_new", api.SSL_CTX_new));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_ctrl", api.SSL_CTX_ctrl));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_set_verify", api.SSL_CTX_set_verify));
+  NOTME_TRY(void* handle,
+            OpenSharedLibrary(kLibsslSoname, "(OpenSSL 3, package libssl3) for TLS to upstreams"));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "TLS_client_method", api.TLS_client_method));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_CTX_new", api.SSL_CTX_new));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_CTX_ctrl", api.SSL_CTX_ctrl));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_CTX_set_verify", api.SSL_CTX_set_verify));
   NOTME_TRY_VOID(
-      crypto::Bind(handle, kLibsslSoname, "SSL_CTX_set_options", api.SSL_CTX_set_options));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_set_default_verify_paths",
+      BindFunction(handle, kLibsslSoname, "SSL_CTX_set_options", api.SSL_CTX_set_options));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_CTX_set_default_verify_paths",
                               api.SSL_CTX_set_default_verify_paths));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_load_verify_locations",
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_CTX_load_verify_locations",
                               api.SSL_CTX_load_verify_locations));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_CTX_free", api.SSL_CTX_free));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_new", api.SSL_new));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_free", api.SSL_free));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_set_bio", api.SSL_set_bio));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_get0_param", api.SSL_get0_param));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_set_hostflags", api.SSL_set_hostflags));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_ctrl", api.SSL_ctrl));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_set1_host", api.SSL_set1_host));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_connect", api.SSL_connect));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_get_error", api.SSL_get_error));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_CTX_free", api.SSL_CTX_free));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_new", api.SSL_new));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_free", api.SSL_free));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_set_bio", api.SSL_set_bio));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_get0_param", api.SSL_get0_param));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_set_hostflags", api.SSL_set_hostflags));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_ctrl", api.SSL_ctrl));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_set1_host", api.SSL_set1_host));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_connect", api.SSL_connect));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_get_error", api.SSL_get_error));
   NOTME_TRY_VOID(
-      crypto::Bind(handle, kLibsslSoname, "SSL_get_verify_result", api.SSL_get_verify_result));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_pending", api.SSL_pending));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_read_ex", api.SSL_read_ex));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_write_ex", api.SSL_write_ex));
-  NOTME_TRY_VOID(crypto::Bind(handle, kLibsslSoname, "SSL_shutdown", api.SSL_shutdown));
+      BindFunction(handle, kLibsslSoname, "SSL_get_verify_result", api.SSL_get_verify_result));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_pending", api.SSL_pending));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_read_ex", api.SSL_read_ex));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_write_ex", api.SSL_write_ex));
+  NOTME_TRY_VOID(BindFunction(handle, kLibsslSoname, "SSL_shutdown", api.SSL_shutdown));
   return Ok();
 }
 
