@@ -146,17 +146,17 @@ Result<void> Http1Exchange::FinishBody() {
 }
 
 Result<size_t> Http1Exchange::Fill(bool wait_first) {
-  if (in_.empty()) in_.resize(kInBuffer);
+  if (in_ == nullptr) in_ = std::make_unique_for_overwrite<char[]>(kInBuffer);
   if (in_pos_ == in_end_) {
     in_pos_ = in_end_ = 0;
-  } else if (in_end_ == in_.size()) {
-    std::memmove(in_.data(), in_.data() + in_pos_, in_end_ - in_pos_);
+  } else if (in_end_ == kInBuffer) {
+    std::memmove(in_.get(), in_.get() + in_pos_, in_end_ - in_pos_);
     in_end_ -= in_pos_;
     in_pos_ = 0;
   }
-  NOTME_CHECK(in_end_ < in_.size(), "a parser limit keeps a pending line below the buffer size");
-  const size_t room = in_.size() - in_end_;
-  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.data() + in_end_, room, wait_first));
+  NOTME_CHECK(in_end_ < kInBuffer, "a parser limit keeps a pending line below the buffer size");
+  const size_t room = kInBuffer - in_end_;
+  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.get() + in_end_, room, wait_first));
   drained_ = n < room;
   in_end_ += n;
   received_ += n;
@@ -166,7 +166,7 @@ Result<size_t> Http1Exchange::Fill(bool wait_first) {
 Result<ParsedResponseHead> Http1Exchange::ReadHeadOnce() {
   NOTME_TRY_VOID(Flush());
   for (;;) {
-    std::string_view pending(in_.data() + in_pos_, in_end_ - in_pos_);
+    std::string_view pending(in_.get() + in_pos_, in_end_ - in_pos_);
     NOTME_TRY(auto parsed, ParseResponseHead(pending, head_request_));
     if (!parsed) {
       // Right after the request went out nothing is there yet: wait before reading.
@@ -234,7 +234,7 @@ Result<std::string_view> Http1Exchange::ReadBody() {
     return n;
   };
   while (!complete_) {
-    std::string_view pending(in_.data() + in_pos_, in_end_ - in_pos_);
+    std::string_view pending(in_.get() + in_pos_, in_end_ - in_pos_);
     switch (body_) {
       case BodyFraming::kLength:
         if (!pending.empty()) {

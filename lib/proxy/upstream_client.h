@@ -131,7 +131,9 @@ class Http1Exchange {
   std::string out_;  // queued request bytes
   uint64_t request_body_bytes_ = 0;
 
-  std::vector<char> in_;  // answer bytes [in_pos_, in_end_)
+  // Answer bytes [in_pos_, in_end_) of kInBuffer, allocated on the first read without
+  // zero-filling (a small answer uses a few hundred bytes of it).
+  std::unique_ptr<char[]> in_;
   size_t in_pos_ = 0;
   size_t in_end_ = 0;
   uint64_t received_ = 0;                  // answer bytes received in all

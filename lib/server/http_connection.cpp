@@ -187,36 +187,52 @@ void HttpConnection::Expired() {
   SendAndClose(res);
 }
 
+HttpConnection::ReadResult HttpConnection::RecvInto(size_t room) {
+  ssize_t n = -1;
+  // Appends in place: the buffer grows without zero-filling bytes recv is about to write.
+  buf_.resize_and_overwrite(buf_.size() + room, [&](char* data, size_t size) {
+    const size_t old = size - room;
+    do {
+      n = ::recv(fd_.get(), data + old, room, MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    return old + static_cast<size_t>(std::max<ssize_t>(n, 0));
+  });
+  if (n > 0) return static_cast<size_t>(n) < room ? ReadResult::kDrained : ReadResult::kData;
+  if (n == 0) return ReadResult::kClosed;
+  return errno == EAGAIN || errno == EWOULDBLOCK ? ReadResult::kAgain : ReadResult::kClosed;
+}
+
 HttpConnection::ReadResult HttpConnection::ReadAvailable(size_t max_buffer) {
   bool got = false;
   while (buf_.size() < max_buffer) {
-    const size_t old = buf_.size();
-    const size_t room = std::min(kReadChunk, max_buffer - old);
-    buf_.resize(old + room);
-    ssize_t n;
-    do {
-      n = ::recv(fd_.get(), buf_.data() + old, room, MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    buf_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-    if (n == 0) return ReadResult::kClosed;
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
+    switch (RecvInto(std::min(kReadChunk, max_buffer - buf_.size()))) {
+      case ReadResult::kData:
+        got = true;
+        continue;
+      // A short read drained the socket: no second recv just to see EAGAIN.
+      case ReadResult::kDrained:
+        return ReadResult::kData;
+      case ReadResult::kAgain:
         return got ? ReadResult::kData : ReadResult::kAgain;
-      return ReadResult::kClosed;
+      case ReadResult::kClosed:
+        return ReadResult::kClosed;
     }
-    got = true;
-    // A short read drained the socket: no second recv just to see EAGAIN.
-    if (static_cast<size_t>(n) < room) break;
   }
   return ReadResult::kData;
 }
 
 bool HttpConnection::ReadBlocking() {
+  // A body being streamed usually has its next bytes waiting already: read first (one
+  // recv of a whole piece) and wait only when the socket is empty.
+  ReadResult r = RecvInto(kStreamPiece);
+  if (r == ReadResult::kData || r == ReadResult::kDrained) return true;
+  if (r == ReadResult::kClosed) return false;
   const auto& l = server_.limits_;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       request_start_ + l.request_timeout - Clock::now());
   if (left.count() <= 0 || !PollFor(fd_.get(), POLLIN, std::min(left, l.io_timeout))) return false;
-  return ReadAvailable(buf_.size() + kStreamPiece) == ReadResult::kData;
+  r = RecvInto(kStreamPiece);
+  return r == ReadResult::kData || r == ReadResult::kDrained;
 }
 
 void HttpConnection::Process() {

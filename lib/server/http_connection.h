@@ -53,7 +53,8 @@ class HttpConnection final : public EventLoop::Watcher,
     BodyFraming framing;
     bool expect_continue = false;
   };
-  enum class ReadResult { kData, kAgain, kClosed };
+  // kDrained: bytes came and the socket had no more (a short read).
+  enum class ReadResult { kData, kDrained, kAgain, kClosed };
 
   // Parses and serves what is buffered until it needs more bytes (then arms itself),
   // hands a slow reader's answers to the pool, or closes.
@@ -74,9 +75,12 @@ class HttpConnection final : public EventLoop::Watcher,
   // Writes what a loop worker could not send without blocking from a pool thread, then
   // goes on with the connection (or closes it unless `keep`).
   void FlushOnPool(bool keep);
+  // One recv of up to `room` bytes appended to buf_, without waiting.
+  ReadResult RecvInto(size_t room);
+  // Reads what is there, in kReadChunk pieces, until buf_ holds max_buffer bytes.
   ReadResult ReadAvailable(size_t max_buffer);
-  // Waits (poll) for bytes up to the io timeout and the request deadline; false on
-  // timeout, EOF or error.
+  // Reads the next piece of a body: at once when bytes are there, otherwise after waiting
+  // (poll) up to the io timeout and the request deadline; false on timeout, EOF or error.
   bool ReadBlocking();
   // Sends everything (waiting up to the io timeout whenever the socket is full); false when
   // the connection failed. On a loop worker outside a blocking scope it never waits: what
