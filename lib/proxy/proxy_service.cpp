@@ -26,7 +26,8 @@ int64_t MillisSince(std::chrono::steady_clock::time_point start) {
 // The secret must be sendable inside one header value (RFC 9110 §5.5: visible ASCII,
 // space, tab); anything else could split the header or be mangled by the upstream.
 bool IsHeaderSafe(std::span<const uint8_t> s) {
-  return std::all_of(s.begin(), s.end(), [](uint8_t c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
+  return std::all_of(s.begin(), s.end(),
+                     [](uint8_t c) { return c == '\t' || (c >= 0x20 && c < 0x7f); });
 }
 
 // Renders the injected header value. The returned string holds the secret: callers wipe
@@ -89,18 +90,27 @@ int ProxyHttpStatus(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidRequest:
     case ErrorCode::kMalformed:
-    case ErrorCode::kInvalidArgument: return 400;
+    case ErrorCode::kInvalidArgument:
+      return 400;
     case ErrorCode::kInvalidToken:
     case ErrorCode::kInvalidDpopProof:
-    case ErrorCode::kExpired: return 401;
+    case ErrorCode::kExpired:
+      return 401;
     case ErrorCode::kPermissionDenied:
-    case ErrorCode::kInvalidScope: return 403;
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kUnsupported: return 405;
-    case ErrorCode::kTooLarge: return 414;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kTimeout: return 504;
-    default: return 502;
+    case ErrorCode::kInvalidScope:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kUnsupported:
+      return 405;
+    case ErrorCode::kTooLarge:
+      return 414;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kTimeout:
+      return 504;
+    default:
+      return 502;
   }
 }
 
@@ -138,7 +148,8 @@ bool ProxyService::MayUse(const ProxyCaller& caller, const Route& route) {
   return std::find(caller.scopes.begin(), caller.scopes.end(), route.scope) != caller.scopes.end();
 }
 
-bool ProxyService::IsGitSmartHttp(const std::string& method, const std::vector<std::string>& segments,
+bool ProxyService::IsGitSmartHttp(const std::string& method,
+                                  const std::vector<std::string>& segments,
                                   const std::string& query) {
   if (segments.empty()) return false;
   const std::string& last = segments.back();
@@ -181,7 +192,8 @@ void ProxyService::Handle(const ProxyCaller& caller, const server::Request& req,
     auto route = routes_.Find(p.target.route);
     if (!route || !MayUse(caller, *route)) {
       // An agent learns nothing about routes it may not use.
-      if (!caller.is_human) return Fail(ErrorCode::kPermissionDenied, "route not available to this caller");
+      if (!caller.is_human)
+        return Fail(ErrorCode::kPermissionDenied, "route not available to this caller");
       return Fail(ErrorCode::kNotFound, "no route '" + p.target.route + "'");
     }
     if (caller.git_only && !IsGitSmartHttp(req.method, p.target.segments, p.target.query)) {
@@ -193,14 +205,14 @@ void ProxyService::Handle(const ProxyCaller& caller, const server::Request& req,
       return Fail(ErrorCode::kUnsupported, "method not allowed on this route");
     }
     if (!route->allow_paths.empty()) {
-      bool allowed = std::any_of(route->allow_paths.begin(), route->allow_paths.end(), [&](const std::string& prefix) {
-        auto segs = CheckPath(prefix);
-        return segs && PathHasPrefix(p.target.segments, *segs);
-      });
+      bool allowed = std::any_of(route->allow_paths.begin(), route->allow_paths.end(),
+                                 [&](const std::string& prefix) {
+                                   auto segs = CheckPath(prefix);
+                                   return segs && PathHasPrefix(p.target.segments, *segs);
+                                 });
       if (!allowed) return Fail(ErrorCode::kPermissionDenied, "path not allowed on this route");
     }
-    NOTME_TRY(auto filtered,
-              FilterRequestHeaders(req.headers, route->injection.HeaderName()));
+    NOTME_TRY(auto filtered, FilterRequestHeaders(req.headers, route->injection.HeaderName()));
     p.headers = std::move(filtered.first);
     p.framing = filtered.second;
     // notmed's server never compresses; asking the upstream for identity keeps the body
@@ -249,19 +261,19 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   up.headers = p.headers;
   up.headers.emplace(route.injection.HeaderName(), rendered);
   up.framing = p.framing;
-  auto started = UpstreamExchange::Start(std::move(p.connection), route.upstream, std::move(up),
-                                         options_);
+  auto started =
+      UpstreamExchange::Start(std::move(p.connection), route.upstream, std::move(up), options_);
   if (!started) {
     WipeString(rendered);
     return Fail(started.error());
   }
   std::shared_ptr<UpstreamExchange> ex = std::move(*started);
 
+  std::optional<Error> upstream_error;  // from writing the request body
   if (p.framing.has_body()) {
     // The body goes from the caller's connection to the upstream's piece by piece, on
     // this thread. When the upstream stops taking it, its early answer (if any) is still
     // read below; when the caller's body breaks off, there is nothing to forward.
-    std::optional<Error> upstream_error;
     auto write = [&](const char* data, size_t n) {
       auto written = ex->WriteRequestBody(data, n);
       if (!written) upstream_error = written.error();
@@ -285,7 +297,8 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   auto head = ex->ReadHead();
   if (!head) {
     WipeString(rendered);
-    return Fail(head.error());
+    // A body that could not be written is why no answer came (a write timeout is a 504).
+    return Fail(upstream_error ? *upstream_error : head.error());
   }
 
   res.status = head->status;
@@ -295,7 +308,8 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
     out = FilterResponseHeaders(head->headers, {raw, std::string_view(rendered)});
   });
   WipeString(rendered);
-  std::string content_type = head->headers.count("Content-Type") ? head->headers.find("Content-Type")->second : "";
+  std::string content_type =
+      head->headers.count("Content-Type") ? head->headers.find("Content-Type")->second : "";
   for (auto& h : out) res.headers.emplace(h);
   record.request_bytes = ex->request_bytes();
 

@@ -353,7 +353,7 @@ Result<void> UpstreamStream::StartTls(const std::string& host, const std::string
 Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
   if (wait_first && (ssl_ == nullptr || Ssl().SSL_pending(ssl_) == 0) &&
       !Wait(POLLIN, timeouts_.read)) {
-    return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
+    return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
   }
   for (;;) {
     if (ssl_ == nullptr) {
@@ -362,7 +362,7 @@ Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN) return Fail(ErrorCode::kUpstream, "reading from the upstream failed");
       if (!Wait(POLLIN, timeouts_.read)) {
-        return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
+        return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
       }
       continue;
     }
@@ -373,7 +373,7 @@ Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
     if (e == SSL_ERROR_ZERO_RETURN) return size_t{0};
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
       if (WaitFor(e, timeouts_.read)) continue;
-      return Fail(ErrorCode::kUpstream, "reading from the upstream timed out");
+      return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
     }
     Crypto().ERR_clear_error();
     return Fail(ErrorCode::kUpstream, "reading from the upstream failed (TLS)");
@@ -405,7 +405,7 @@ Result<void> UpstreamStream::WriteAll(std::string_view data) {
     }
     data.remove_prefix(done);
     if (e != 0 && !WaitFor(e, timeouts_.write)) {
-      return Fail(ErrorCode::kUpstream, "writing to the upstream timed out");
+      return Fail(ErrorCode::kTimeout, "writing to the upstream timed out");
     }
   }
   return Ok();

@@ -2,17 +2,16 @@
 // upstreams (plain HTTP and TLS with a CA made by the openssl CLI).
 #include "proxy/proxy_service.h"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <httplib.h>
-
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -46,8 +45,9 @@ void SetUpUpstream(httplib::Server& up, std::atomic<int>& stolen) {
       res.status = 401;
       return;
     }
-    res.set_content("hello " + req.get_header_value("X-Caller-Note") + " q=" + req.get_param_value("q"),
-                    "text/plain");
+    res.set_content(
+        "hello " + req.get_header_value("X-Caller-Note") + " q=" + req.get_param_value("q"),
+        "text/plain");
   });
   up.Get("/api/echo", [](const httplib::Request& req, httplib::Response& res) {
     std::string all;
@@ -76,21 +76,23 @@ void SetUpUpstream(httplib::Server& up, std::atomic<int>& stolen) {
     res.set_content_provider(n, "application/octet-stream",
                              [](size_t offset, size_t length, httplib::DataSink& sink) {
                                std::string chunk(std::min<size_t>(length, 32768), '\0');
-                               for (size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>((offset + i) % 251);
+                               for (size_t i = 0; i < chunk.size(); ++i)
+                                 chunk[i] = static_cast<char>((offset + i) % 251);
                                return sink.write(chunk.data(), chunk.size());
                              });
   });
   up.Get("/api/sse", [](const httplib::Request&, httplib::Response& res) {
-    res.set_chunked_content_provider("text/event-stream", [](size_t offset, httplib::DataSink& sink) {
-      if (offset >= 3 * 13) {
-        sink.done();
-        return true;
-      }
-      std::string ev = "data: ev-" + std::to_string(offset / 13) + "\n\n\n";
-      ev.resize(13, '\n');
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      return sink.write(ev.data(), ev.size());
-    });
+    res.set_chunked_content_provider(
+        "text/event-stream", [](size_t offset, httplib::DataSink& sink) {
+          if (offset >= 3 * 13) {
+            sink.done();
+            return true;
+          }
+          std::string ev = "data: ev-" + std::to_string(offset / 13) + "\n\n\n";
+          ev.resize(13, '\n');
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          return sink.write(ev.data(), ev.size());
+        });
   });
   up.Get("/api/redirect", [](const httplib::Request& req, httplib::Response& res) {
     res.set_redirect("http://127.0.0.1:" + req.get_param_value("port") + "/steal", 302);
@@ -106,24 +108,35 @@ void SetUpUpstream(httplib::Server& up, std::atomic<int>& stolen) {
     res.set_content(std::to_string(req.remote_port), "text/plain");
   });
   up.Get("/api/broken", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content_provider(1000, "text/plain", [](size_t offset, size_t, httplib::DataSink& sink) {
-      if (offset > 0) return false;
-      return sink.write("half", 4);
-    });
+    res.set_content_provider(1000, "text/plain",
+                             [](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset > 0) return false;
+                               return sink.write("half", 4);
+                             });
+  });
+  // Answers only after 600 ms: longer than a test's short read timeout.
+  up.Get("/api/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    res.set_content("late", "text/plain");
   });
   up.Delete("/api/item", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
-  up.Get("/api/allowed/x", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
-  up.Get("/api/allowedx", [](const httplib::Request&, httplib::Response& res) { res.set_content("bad", "text/plain"); });
+  up.Get("/api/allowed/x", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  up.Get("/api/allowedx", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("bad", "text/plain");
+  });
 }
 
 struct Fixture {
-  Fixture() {
+  explicit Fixture(ForwarderOptions options = {}) {
     SetUpUpstream(upstream, stolen);
     up_port = upstream.bind_to_any_port("127.0.0.1");
     up_thread = std::thread([this] { upstream.listen_after_bind(); });
     store = RouteStore::Open(dir.path).value();
     AddRoute("api", "http://127.0.0.1:" + std::to_string(up_port) + "/api", true, {}, {});
-    AddRoute("strict", "http://127.0.0.1:" + std::to_string(up_port) + "/api", true, {"GET"}, {"/allowed"});
+    AddRoute("strict", "http://127.0.0.1:" + std::to_string(up_port) + "/api", true, {"GET"},
+             {"/allowed"});
     RouteSpec noloop;
     noloop.name = "noloop";
     noloop.upstream = "https://127.0.0.1:" + std::to_string(up_port);
@@ -141,13 +154,14 @@ struct Fixture {
         [](const std::string& name) -> Result<crypto::SecretBytes> {
           if (name != "tok") return Fail(ErrorCode::kNotFound, "no such secret");
           std::string v = kSecret;
-          return crypto::SecretBytes::CopyFrom(std::span(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
+          return crypto::SecretBytes::CopyFrom(
+              std::span(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
         },
         [this](const ProxyAuditRecord& r) {
           std::lock_guard lock(audit_mu);
           audit.push_back(r);
         },
-        ForwarderOptions{});
+        options);
     RegisterProxyEndpoints(front, *service, [this](const server::Request&) -> Result<ProxyCaller> {
       std::lock_guard lock(caller_mu);
       return caller;
@@ -206,7 +220,8 @@ struct Fixture {
 
   TempDir dir;
   httplib::Server upstream;
-  server::WorkerPool front_pool{server::WorkerPool::Options{64, 1, std::chrono::milliseconds(1000)}};
+  server::WorkerPool front_pool{
+      server::WorkerPool::Options{64, 1, std::chrono::milliseconds(1000)}};
   server::UnixHttpServer front{server::SocketIdentity::Loopback(), ::getuid(), front_pool,
                                server::ServerLimits{}, nullptr};
   int up_port = 0;
@@ -244,7 +259,8 @@ TEST_SUITE("ProxyService") {
   TEST_CASE("an upstream echoing headers never shows the secret in response headers") {
     Fixture f;
     auto c = f.Client();
-    auto r = c.Get("/r/api/echo", {{"Cookie", "mine=1"}, {"DPoP", "proof"}, {"X-Forwarded-For", "1.2.3.4"}});
+    auto r = c.Get("/r/api/echo",
+                   {{"Cookie", "mine=1"}, {"DPoP", "proof"}, {"X-Forwarded-For", "1.2.3.4"}});
     REQUIRE(r);
     CHECK(r->status == 200);
     CHECK_FALSE(r->has_header("X-Echo-Authorization"));
@@ -293,7 +309,8 @@ TEST_SUITE("ProxyService") {
     size_t got = 0;
     bool intact = true;
     auto r = c.Get("/r/api/big?n=" + std::to_string(n), [&](const char* d, size_t len) {
-      for (size_t i = 0; i < len; ++i) intact = intact && static_cast<unsigned char>(d[i]) == (got + i) % 251;
+      for (size_t i = 0; i < len; ++i)
+        intact = intact && static_cast<unsigned char>(d[i]) == (got + i) % 251;
       got += len;
       return true;
     });
@@ -323,7 +340,8 @@ TEST_SUITE("ProxyService") {
     auto r = c.Get("/r/api/redirect?port=" + std::to_string(f.up_port));
     REQUIRE(r);
     CHECK(r->status == 302);
-    CHECK(r->get_header_value("Location") == "http://127.0.0.1:" + std::to_string(f.up_port) + "/steal");
+    CHECK(r->get_header_value("Location") ==
+          "http://127.0.0.1:" + std::to_string(f.up_port) + "/steal");
     CHECK(f.stolen.load() == 0);
   }
 
@@ -463,8 +481,9 @@ TEST_SUITE("ProxyService") {
   TEST_CASE("traversal out of the route is refused before any upstream contact") {
     Fixture f;
     auto c = f.Client();
-    for (const char* p : {"/r/api/%2e%2e/steal", "/r/api/..%2fsteal", "/r/api/a/%2E%2E/%2E%2E/steal",
-                          "/r/api/%252e%252e/steal", "/r/api/..;/steal", "/r/api/x%5c..%5csteal"}) {
+    for (const char* p :
+         {"/r/api/%2e%2e/steal", "/r/api/..%2fsteal", "/r/api/a/%2E%2E/%2E%2E/steal",
+          "/r/api/%252e%252e/steal", "/r/api/..;/steal", "/r/api/x%5c..%5csteal"}) {
       CAPTURE(p);
       auto r = c.Get(p);
       REQUIRE(r);
@@ -520,7 +539,8 @@ TEST_SUITE("ProxyService") {
     auto r = c.Get("/r/api/hello");
     REQUIRE(r);
     CHECK(r->status == 403);
-    CHECK(ProxyService::IsGitSmartHttp("GET", {"repo.git", "info", "refs"}, "service=git-upload-pack"));
+    CHECK(ProxyService::IsGitSmartHttp("GET", {"repo.git", "info", "refs"},
+                                       "service=git-upload-pack"));
     CHECK(ProxyService::IsGitSmartHttp("POST", {"repo.git", "git-receive-pack"}, ""));
     CHECK_FALSE(ProxyService::IsGitSmartHttp("GET", {"repo.git", "info", "refs"}, "service=x"));
   }
@@ -559,6 +579,22 @@ TEST_SUITE("ProxyService") {
     auto r = c.Get("/r/dead/x");
     REQUIRE(r);
     CHECK(r->status == 502);
+  }
+
+  TEST_CASE("an upstream that does not answer within the read timeout is a 504, audited") {
+    ForwarderOptions quick;
+    quick.read_timeout = std::chrono::milliseconds(150);
+    Fixture f(quick);
+    auto c = f.Client();
+    auto r = c.Get("/r/api/slow");
+    REQUIRE(r);
+    CHECK(r->status == 504);
+    CHECK(r->body.find("\"error\":\"timeout\"") != std::string::npos);
+    CHECK(r->body.find("timed out") != std::string::npos);
+    auto audit = f.Audit();
+    REQUIRE(audit.size() == 1);
+    CHECK(audit[0].status == 504);
+    CHECK(audit[0].error == "timeout");
   }
 
   TEST_CASE("a TLS upstream is verified against the route's CA file and refused without it") {

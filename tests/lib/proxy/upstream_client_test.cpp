@@ -327,6 +327,22 @@ TEST_SUITE("UpstreamClient") {
     CHECK_FALSE(post->ReadHead().has_value());
   }
 
+  TEST_CASE("a read timeout is kTimeout and is not retried, even on a reused connection") {
+    // The first connection takes the request and never answers; a retry would get the
+    // second scripted connection's answer and so double the wait.
+    RawUpstream up({"", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh"});
+    StreamTimeouts quick = Short();
+    quick.read = std::chrono::milliseconds(200);
+    auto c = UpstreamConnection::Open(Loopback(up.port()), quick);
+    REQUIRE(c.has_value());
+    auto ex = Get(std::move(*c), /*reused=*/true);
+    auto head = ex->ReadHead();
+    REQUIRE_FALSE(head.has_value());
+    CHECK(head.error().code() == ErrorCode::kTimeout);
+    CHECK(head.error().message() == "reading from the upstream timed out");
+    CHECK(ex->Release() == nullptr);
+  }
+
   TEST_CASE("a connection to a non-public address is refused unless allowed") {
     RawUpstream up({});
     UpstreamTarget t = Loopback(up.port());
