@@ -2,19 +2,15 @@
 // test program does not link it either, so it can check both that nothing maps it before
 // the first ES256 key, and that a libcrypto that cannot be loaded fails closed.
 #include <doctest/doctest.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
-#include <vector>
 
 #include "crypto/es256.h"
+#include "test_util.h"
 
 namespace notme::crypto {
 namespace {
@@ -62,24 +58,8 @@ TEST_CASE("a libcrypto that cannot be loaded fails closed and says which library
     }
     return;
   }
-  char dir[] = "/tmp/notme-crypto-bogus.XXXXXX";
-  REQUIRE(mkdtemp(dir) != nullptr);
-  std::ofstream(std::string(dir) + "/libcrypto.so.3") << "not an ELF file\n";
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    setenv("LD_LIBRARY_PATH", dir, 1);
-    setenv("NOTME_TEST_BOGUS_LIBCRYPTO", "1", 1);
-    std::vector<char*> argv = {const_cast<char*>("libcrypto_load_test"),
-                               const_cast<char*>("--test-case=a libcrypto that cannot*"), nullptr};
-    ::execv("/proc/self/exe", argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  std::filesystem::remove_all(dir);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(testing::RunSelfWithBogusLibrary("libcrypto.so.3", "NOTME_TEST_BOGUS_LIBCRYPTO",
+                                         "a libcrypto that cannot*") == 0);
 }
 
 }  // namespace

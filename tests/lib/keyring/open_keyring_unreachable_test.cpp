@@ -7,14 +7,13 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <vector>
 
 #include "keyring/open_keyring.h"
 #include "lib/keyring/keyring_test_util.h"
+#include "test_util.h"
 
 namespace notme::keyring {
 namespace {
@@ -95,15 +94,13 @@ TEST_SUITE("OpenKeyringUnreachable") {
 
   TEST_CASE("with a bus address nobody listens on, auto falls back with a warning") {
     UseEmptyRuntimeDir();
-    REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
-            0);
+    REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) == 0);
     ExpectEphemeralWithWarning();
   }
 
   TEST_CASE("with a bus address nobody listens on, secret-service fails closed") {
     UseEmptyRuntimeDir();
-    REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
-            0);
+    REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) == 0);
     ExpectSecretServiceFailsClosed();
   }
 
@@ -112,8 +109,7 @@ TEST_SUITE("OpenKeyringUnreachable") {
       // The re-executed child: its LD_LIBRARY_PATH finds a libsecret-1.so.0 that is not
       // a library. A bus address is set, so Connect gets as far as loading libsecret.
       UseEmptyRuntimeDir();
-      REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) ==
-              0);
+      REQUIRE(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/notme-test-bus", 1) == 0);
       auto strict = OpenKeyring(Mode::kSecretService, nullptr);
       REQUIRE_FALSE(strict);
       CHECK(strict.error().code() == ErrorCode::kUnavailable);
@@ -125,27 +121,8 @@ TEST_SUITE("OpenKeyringUnreachable") {
       CHECK(warning.find("libsecret-1.so.0") != std::string::npos);
       return;
     }
-    char dir[] = "/tmp/notme-kr-bogus.XXXXXX";
-    REQUIRE(mkdtemp(dir) != nullptr);
-    const std::string bogus = std::string(dir) + "/libsecret-1.so.0";
-    std::ofstream(bogus) << "not an ELF file\n";
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      setenv("LD_LIBRARY_PATH", dir, 1);
-      setenv("NOTME_TEST_BOGUS_LIBSECRET", "1", 1);
-      std::vector<char*> argv = {const_cast<char*>("keyring_unreachable_test"),
-                                 const_cast<char*>("--test-case=a libsecret that cannot be "
-                                                   "loaded*"),
-                                 nullptr};
-      ::execv("/proc/self/exe", argv.data());
-      ::_exit(127);
-    }
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    std::filesystem::remove_all(dir);
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(notme::testing::RunSelfWithBogusLibrary("libsecret-1.so.0", "NOTME_TEST_BOGUS_LIBSECRET",
+                                                  "a libsecret that cannot be loaded*") == 0);
   }
 
   TEST_CASE("a null warning pointer is allowed") {
