@@ -15,7 +15,7 @@ void MintedTokenMemo::Remember(std::string_view token, VerifiedAccessToken verif
 }
 
 std::optional<VerifiedAccessToken> MintedTokenMemo::Find(std::string_view token) const {
-  const crypto::Sha256Digest digest = crypto::Blake2b256(token);
+  const crypto::Digest256 digest = crypto::Blake2b256(token);
   MutexLock lock(&mu_);
   // Newest first: the token looked up is usually the one minted last.
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {

@@ -42,7 +42,7 @@ class MintedTokenMemo {
 
  private:
   struct Entry {
-    crypto::Sha256Digest digest;
+    crypto::Digest256 digest;
     VerifiedAccessToken verified;
   };
 

@@ -18,7 +18,7 @@ Sha256Digest Sha256(std::string_view data) {
   return Sha256(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
 }
 
-Sha256Digest Blake2b256(std::string_view data) {
+Digest256 Blake2b256(std::string_view data) {
   static_assert(crypto_generichash_BYTES == 32, "crypto_generichash default output is 32 bytes");
   Sha256Digest out{};
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),

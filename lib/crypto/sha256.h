@@ -8,7 +8,9 @@
 
 namespace notme::crypto {
 
-using Sha256Digest = std::array<uint8_t, 32>;
+// Any 32-byte digest; SHA-256's is one.
+using Digest256 = std::array<uint8_t, 32>;
+using Sha256Digest = Digest256;
 
 Sha256Digest Sha256(std::span<const uint8_t> data);
 Sha256Digest Sha256(std::string_view data);
@@ -30,7 +32,7 @@ class Sha256Hasher {
 // For digests that never leave the process and need no particular algorithm: the keys of
 // the minted-token memo and the DPoP replay cache (~36 k instructions per token with
 // SHA-256, docs/benchmarks.md "Session 4").
-Sha256Digest Blake2b256(std::string_view data);
+Digest256 Blake2b256(std::string_view data);
 
 // SHA-512 (SSHSIG's default hash; Ed25519 internals).
 using Sha512Digest = std::array<uint8_t, 64>;

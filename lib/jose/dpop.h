@@ -87,14 +87,14 @@ class InMemoryReplayCache final : public ReplayCache {
 
  private:
   struct DigestHash {
-    size_t operator()(const crypto::Sha256Digest& d) const;
+    size_t operator()(const crypto::Digest256& d) const;
   };
   void DropExpired(int64_t now) REQUIRES(mu_);
   const size_t max_entries_;
   const Clock& clock_;
   mutable Mutex mu_;
-  std::unordered_map<crypto::Sha256Digest, int64_t, DigestHash> expiry_by_key_ GUARDED_BY(mu_);
-  std::multimap<int64_t, crypto::Sha256Digest> keys_by_expiry_ GUARDED_BY(mu_);
+  std::unordered_map<crypto::Digest256, int64_t, DigestHash> expiry_by_key_ GUARDED_BY(mu_);
+  std::multimap<int64_t, crypto::Digest256> keys_by_expiry_ GUARDED_BY(mu_);
 };
 
 struct DpopOptions {

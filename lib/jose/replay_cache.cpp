@@ -5,7 +5,7 @@
 
 namespace notme::jose {
 
-size_t InMemoryReplayCache::DigestHash::operator()(const crypto::Sha256Digest& d) const {
+size_t InMemoryReplayCache::DigestHash::operator()(const crypto::Digest256& d) const {
   // The digest is already uniformly distributed; any 8 bytes of it make a good hash.
   size_t h = 0;
   std::memcpy(&h, d.data(), sizeof h);
@@ -18,7 +18,7 @@ InMemoryReplayCache::InMemoryReplayCache(size_t max_entries, const Clock& clock)
 Result<void> InMemoryReplayCache::CheckAndRemember(std::string_view key, int64_t expires_at) {
   // Digests keep every entry the same small size whatever the client sent (BLAKE2b-256:
   // collision resistant, and cheaper than libsodium's SHA-256).
-  const crypto::Sha256Digest id = crypto::Blake2b256(key);
+  const crypto::Digest256 id = crypto::Blake2b256(key);
   const int64_t now = clock_.NowSeconds();
   MutexLock lock(&mu_);
   DropExpired(now);
