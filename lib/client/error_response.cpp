@@ -1,4 +1,5 @@
 #include <optional>
+#include <utility>
 
 #include "notme/client.h"
 
@@ -10,6 +11,17 @@ constexpr size_t kMaxDescription = 512;
 
 // Only codes a daemon may send: kDaemonUnreachable is the client's own verdict (exit 3).
 std::optional<ErrorCode> CodeByName(std::string_view name) {
+  // The wire names (docs/protocol.md "Errors") that differ from ErrorCodeName.
+  static constexpr std::pair<std::string_view, ErrorCode> kWireNames[] = {
+      {"bad_gateway", ErrorCode::kUpstream},
+      {"gateway_timeout", ErrorCode::kTimeout},
+      {"temporarily_unavailable", ErrorCode::kUnavailable},
+      {"insufficient_scope", ErrorCode::kInvalidScope},
+      {"server_error", ErrorCode::kInternal},
+  };
+  for (const auto& [wire, code] : kWireNames) {
+    if (wire == name) return code;
+  }
   for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
     auto code = static_cast<ErrorCode>(i);
     if (ErrorCodeName(code) == name) return code;
@@ -19,13 +31,20 @@ std::optional<ErrorCode> CodeByName(std::string_view name) {
 
 ErrorCode CodeByStatus(int status) {
   switch (status) {
-    case 400: return ErrorCode::kInvalidRequest;
-    case 401: return ErrorCode::kInvalidToken;
-    case 403: return ErrorCode::kPermissionDenied;
-    case 404: return ErrorCode::kNotFound;
-    case 409: return ErrorCode::kAlreadyExists;
-    case 413: return ErrorCode::kTooLarge;
-    default: return status >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidRequest;
+    case 400:
+      return ErrorCode::kInvalidRequest;
+    case 401:
+      return ErrorCode::kInvalidToken;
+    case 403:
+      return ErrorCode::kPermissionDenied;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kAlreadyExists;
+    case 413:
+      return ErrorCode::kTooLarge;
+    default:
+      return status >= 500 ? ErrorCode::kInternal : ErrorCode::kInvalidRequest;
   }
 }
 

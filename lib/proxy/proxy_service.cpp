@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "authority/error_mapping.h"
 #include "proxy/address_policy.h"
 #include "proxy/header_policy.h"
 #include "proxy/proxy_path.h"
@@ -116,9 +117,11 @@ int ProxyHttpStatus(ErrorCode code) {
 
 void SetProxyError(server::Response& res, const Error& error) {
   res.status = ProxyHttpStatus(error.code());
-  nlohmann::json j = {{"error", std::string(ErrorCodeName(error.code()))},
-                      {"error_description", error.message()}};
-  res.set_content(j.dump(), "application/json");
+  // The error names and description rules of every other endpoint (docs/protocol.md
+  // "Errors"): "bad_gateway", not the internal code's name; a kInternal detail is not shown.
+  res.set_content(
+      authority::ErrorResponseJson(error, authority::ErrorContext::kProtectedResource).dump(),
+      "application/json");
   if (res.status == 401) {
     // RFC 9449 §7.1 challenge, plus Basic so git (libcurl) offers the credential helper's
     // token on the loopback listener.

@@ -589,7 +589,7 @@ TEST_SUITE("ProxyService") {
     auto r = c.Get("/r/api/slow");
     REQUIRE(r);
     CHECK(r->status == 504);
-    CHECK(r->body.find("\"error\":\"timeout\"") != std::string::npos);
+    CHECK(r->body.find("\"error\":\"gateway_timeout\"") != std::string::npos);
     CHECK(r->body.find("timed out") != std::string::npos);
     auto audit = f.Audit();
     REQUIRE(audit.size() == 1);
