@@ -222,15 +222,18 @@ HttpConnection::ReadResult HttpConnection::ReadAvailable(size_t max_buffer) {
 }
 
 bool HttpConnection::ReadBlocking() {
+  // The request deadline bounds the whole upload, however steadily its bytes come.
+  const auto& l = server_.limits_;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      request_start_ + l.request_timeout - Clock::now());
+  if (left.count() <= 0) return false;
   // A body being streamed usually has its next bytes waiting already: read first (one
   // recv of a whole piece) and wait only when the socket is empty.
   ReadResult r = RecvInto(kStreamPiece);
   if (r == ReadResult::kData || r == ReadResult::kDrained) return true;
-  if (r == ReadResult::kClosed) return false;
-  const auto& l = server_.limits_;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      request_start_ + l.request_timeout - Clock::now());
-  if (left.count() <= 0 || !PollFor(fd_.get(), POLLIN, std::min(left, l.io_timeout))) return false;
+  if (r == ReadResult::kClosed || !PollFor(fd_.get(), POLLIN, std::min(left, l.io_timeout))) {
+    return false;
+  }
   r = RecvInto(kStreamPiece);
   return r == ReadResult::kData || r == ReadResult::kDrained;
 }

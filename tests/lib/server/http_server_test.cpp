@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -249,6 +251,59 @@ TEST_SUITE("UnixHttpServer") {
     ::close(fd);
     CHECK(closed);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
+  }
+
+  TEST_CASE("a streamed upload that always has bytes waiting is still cut at the deadline") {
+    // The handler takes a piece every 50 ms while the client keeps the socket full: each
+    // read finds bytes at once, yet 4 MiB would take far longer than the 800 ms deadline.
+    TempDir dir;
+    const std::string sock = dir.path + "/s.sock";
+    WorkerPool pool(WorkerPool::Options{8, 1, std::chrono::milliseconds(1000)});
+    UnixHttpServer server(SocketIdentity::Control(), ::getuid(), pool, FastLimits(), nullptr);
+    std::atomic<bool> finished{false}, complete{true};
+    std::atomic<long> took_ms{0};
+    server.Post("/r/sink", [&](const Request&, Response& res, const ContentReader& reader) {
+      const auto start = std::chrono::steady_clock::now();
+      const bool ok = reader([](const char*, size_t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return true;
+      });
+      took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+      complete = ok;
+      finished = true;
+      res.set_content("done", "text/plain");
+    });
+    auto bound = ListenUnixSocket(sock, ::getuid());
+    REQUIRE(bound.has_value());
+    REQUIRE(server.Start(std::move(*bound)).has_value());
+    const size_t size = 4u << 20;
+    int fd = ConnectUnix(sock);
+    REQUIRE(fd >= 0);
+    std::thread writer([fd, size] {
+      const std::string head =
+          "POST /r/sink HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(size) +
+          "\r\n\r\n";
+      (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+      const std::string chunk(64 * 1024, 'x');
+      for (size_t sent = 0; sent < size;) {
+        const ssize_t n =
+            ::send(fd, chunk.data(), std::min(chunk.size(), size - sent), MSG_NOSIGNAL);
+        if (n <= 0) return;  // the server gave up on the request
+        sent += static_cast<size_t>(n);
+      }
+    });
+    for (int i = 0; i < 500 && !finished.load(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::shutdown(fd, SHUT_RDWR);
+    writer.join();
+    ::close(fd);
+    REQUIRE(finished.load());
+    CHECK_FALSE(complete.load());
+    CHECK(took_ms.load() < 2000);
+    server.Stop();
   }
 
   TEST_CASE("connections beyond the pool limit get an immediate 503") {
