@@ -73,10 +73,9 @@ Error ToError(const LibsecretApi& api, GError* raw, Watchdog& watchdog,
   const GQuark secret_error = api.secret_error_get_quark();  // SECRET_ERROR
   std::string prefix = "keyring: " + std::string(what) + ": ";
   if (watchdog.Fired()) {
-    return Error(ErrorCode::kTimeout,
-                 prefix + "the Secret Service did not answer within " +
-                     std::to_string(timeout.count()) +
-                     " ms (a locked keyring waiting for an unlock prompt?)");
+    return Error(ErrorCode::kTimeout, prefix + "the Secret Service did not answer within " +
+                                          std::to_string(timeout.count()) +
+                                          " ms (a locked keyring waiting for an unlock prompt?)");
   }
   if (e == nullptr) return Error(ErrorCode::kInternal, prefix + "failed without an error");
   if (e->domain == secret_error && e->code == SECRET_ERROR_IS_LOCKED) {
@@ -143,11 +142,60 @@ Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::Se
       Schema(), attributes.get(), SECRET_COLLECTION_DEFAULT, label_str.c_str(), secret.get(),
       watchdog.cancellable(), &error);
   if (!ok) return Fail(ToError(api_, error, watchdog, timeout_, "store"));
+  ForgetFlight(name);
   return Ok();
 }
 
+namespace {
+
+// A copy of a flight's answer for one more caller: the value in its own short-lived
+// guarded slot, or the same error.
+Result<crypto::SecretBytes> CopyAnswer(const Result<crypto::SecretBytes>& answer) {
+  if (!answer) return Fail(answer.error());
+  return answer->RevealForCrypto(
+      [](std::span<const uint8_t> bytes) { return crypto::SecretBytes::CopyShortLived(bytes); });
+}
+
+}  // namespace
+
 Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) {
   NOTME_TRY_VOID(ParseName(name));
+  std::shared_ptr<Flight> flight;
+  {
+    MutexLock lock(&flights_mu_);
+    if (auto it = flights_.find(name); it != flights_.end()) {
+      // A lookup of this name is on the bus: wait for its answer and copy it. Copies are
+      // made under flights_mu_, one at a time, while the first caller waits for them.
+      flight = it->second;
+      ++flight->waiting;
+      flight->cv.wait(flights_mu_, [&]() NO_THREAD_SAFETY_ANALYSIS { return flight->done; });
+      Result<crypto::SecretBytes> mine = CopyAnswer(*flight->result);
+      if (--flight->waiting == 0) flight->cv.notify_all();
+      return mine;
+    }
+    flight = std::make_shared<Flight>();
+    flights_.emplace(std::string(name), flight);
+  }
+  Result<crypto::SecretBytes> answer = LookupOnBus(name);
+  MutexLock lock(&flights_mu_);
+  // Callers from now on start a lookup of their own (a Store may already have replaced
+  // this flight in the map: leave that one alone).
+  if (auto it = flights_.find(name); it != flights_.end() && it->second == flight) {
+    flights_.erase(it);
+  }
+  flight->result.emplace(std::move(answer));
+  flight->done = true;
+  flight->cv.notify_all();
+  flight->cv.wait(flights_mu_, [&]() NO_THREAD_SAFETY_ANALYSIS { return flight->waiting == 0; });
+  return std::move(*flight->result);
+}
+
+void SecretServiceKeyring::ForgetFlight(std::string_view name) {
+  MutexLock lock(&flights_mu_);
+  if (auto it = flights_.find(name); it != flights_.end()) flights_.erase(it);
+}
+
+Result<crypto::SecretBytes> SecretServiceKeyring::LookupOnBus(std::string_view name) {
   const std::string name_str(name);
   HashTablePtr attributes = Attributes(api_, name_str, nullptr);
   SecretValuePtr secret(nullptr, SecretValueDeleter{&api_});
@@ -182,6 +230,7 @@ Result<void> SecretServiceKeyring::Remove(std::string_view name) {
       api_.secret_password_clearv_sync(Schema(), attributes.get(), watchdog.cancellable(), &error);
   if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "remove"));
   if (!removed) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
+  ForgetFlight(name);
   return Ok();
 }
 

@@ -12,10 +12,17 @@
 //
 // Every D-Bus call runs with a GCancellable that a watchdog cancels after `timeout`, so
 // a keyring that prompts or hangs yields kTimeout instead of blocking the daemon.
-// Thread-safe: calls are serialised by an internal mutex.
+// Thread-safe: calls are serialised by an internal mutex. Lookups of one name that arrive
+// while a lookup of it is on the bus share that lookup's answer instead of queueing for
+// their own (each gets its own SecretBytes copy; nothing is kept once they have it). A
+// Store or Remove that has returned is seen by every lookup that starts after it.
 
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,9 +44,9 @@ class SecretServiceKeyring final : public Keyring {
       std::chrono::milliseconds timeout = kDefaultTimeout);
 
   Result<void> Store(std::string_view name, const crypto::SecretBytes& value,
-                     std::string_view label) override EXCLUDES(mu_);
-  Result<crypto::SecretBytes> Lookup(std::string_view name) override EXCLUDES(mu_);
-  Result<void> Remove(std::string_view name) override EXCLUDES(mu_);
+                     std::string_view label) override EXCLUDES(mu_, flights_mu_);
+  Result<crypto::SecretBytes> Lookup(std::string_view name) override EXCLUDES(mu_, flights_mu_);
+  Result<void> Remove(std::string_view name) override EXCLUDES(mu_, flights_mu_);
   Result<std::vector<SecretInfo>> List() override EXCLUDES(mu_);
   std::string_view Backend() const override { return "secret-service"; }
 
@@ -47,9 +54,25 @@ class SecretServiceKeyring final : public Keyring {
   SecretServiceKeyring(const LibsecretApi& api, std::chrono::milliseconds timeout)
       : api_(api), timeout_(timeout) {}
 
+  // One lookup on the bus and the callers waiting for its answer. Every field is read and
+  // written under flights_mu_ only.
+  struct Flight {
+    bool done = false;
+    std::optional<Result<crypto::SecretBytes>> result;  // the first caller's, once done
+    int waiting = 0;  // later callers that have not copied the result yet
+    std::condition_variable_any cv;
+  };
+
+  Result<crypto::SecretBytes> LookupOnBus(std::string_view name) EXCLUDES(mu_);
+  // After a Store or Remove of `name`: lookups starting from now do not join a flight
+  // that may have read the old value.
+  void ForgetFlight(std::string_view name) EXCLUDES(flights_mu_);
+
   const LibsecretApi& api_;  // process-wide, loaded for good
   const std::chrono::milliseconds timeout_;
-  Mutex mu_;
+  Mutex mu_;  // serialises the D-Bus calls
+  Mutex flights_mu_;
+  std::map<std::string, std::shared_ptr<Flight>, std::less<>> flights_ GUARDED_BY(flights_mu_);
 };
 
 }  // namespace notme::keyring

@@ -125,9 +125,8 @@ TEST_SUITE("SecretServiceKeyring") {
     CHECK(Reveal(*k->Lookup("secret/over")) == Bytes("second"));
     auto list = k->List();
     REQUIRE(list.has_value());
-    CHECK(std::count_if(list->begin(), list->end(), [](const SecretInfo& i) {
-            return i.name == "secret/over";
-          }) == 1);
+    CHECK(std::count_if(list->begin(), list->end(),
+                        [](const SecretInfo& i) { return i.name == "secret/over"; }) == 1);
     REQUIRE(k->Remove("secret/over").has_value());
   }
 
@@ -146,8 +145,7 @@ TEST_SUITE("SecretServiceKeyring") {
 
   TEST_CASE("invalid names never reach the Secret Service") {
     auto k = Connect();
-    CHECK(k->Store("secret/a b", Secret("v"), "x").error().code() ==
-          ErrorCode::kInvalidArgument);
+    CHECK(k->Store("secret/a b", Secret("v"), "x").error().code() == ErrorCode::kInvalidArgument);
     CHECK(k->Lookup("ssh-ca/../x").error().code() == ErrorCode::kInvalidArgument);
     CHECK(k->Remove("x").error().code() == ErrorCode::kInvalidArgument);
   }
@@ -206,6 +204,58 @@ TEST_SUITE("SecretServiceKeyring") {
     }
     for (auto& th : threads) th.join();
     CHECK(failures.load() == 0);
+  }
+
+  TEST_CASE("concurrent lookups of one name share a lookup and each get the value") {
+    auto k = Connect();
+    const std::string value(70000 / 2, 'v');  // above the short-lived slot size too
+    REQUIRE(k->Store("secret/shared", Secret(value), "s").has_value());
+    REQUIRE(k->Store("secret/small", Secret("tiny"), "s").has_value());
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&k, &failures, &value, t] {
+        for (int i = 0; i < 20; ++i) {
+          const bool big = (t + i) % 2 == 0;
+          auto got = k->Lookup(big ? "secret/shared" : "secret/small");
+          if (!got || Reveal(*got) != Bytes(big ? value : std::string("tiny"))) ++failures;
+          auto absent = k->Lookup("secret/absent-shared");
+          if (absent || absent.error().code() != ErrorCode::kNotFound) ++failures;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(failures.load() == 0);
+    CHECK(k->Remove("secret/shared").has_value());
+    CHECK(k->Remove("secret/small").has_value());
+  }
+
+  TEST_CASE("a lookup after a store returns sees the stored value, while others look it up") {
+    auto k = Connect();
+    REQUIRE(k->Store("secret/moving", Secret("v0"), "m").has_value());
+    std::atomic<bool> stop{false};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 4; ++t) {
+      readers.emplace_back([&] {
+        while (!stop.load()) {
+          if (!k->Lookup("secret/moving")) ++failures;
+        }
+      });
+    }
+    for (int i = 1; i <= 15; ++i) {
+      const std::string v = "v" + std::to_string(i);
+      REQUIRE(k->Store("secret/moving", Secret(v), "m").has_value());
+      auto got = k->Lookup("secret/moving");
+      if (!got || Reveal(*got) != Bytes(v)) ++failures;
+    }
+    stop = true;
+    for (auto& th : readers) th.join();
+    CHECK(failures.load() == 0);
+    REQUIRE(k->Remove("secret/moving").has_value());
+    auto gone = k->Lookup("secret/moving");
+    REQUIRE_FALSE(gone);
+    CHECK(gone.error().code() == ErrorCode::kNotFound);
   }
 }
 
