@@ -176,7 +176,20 @@ Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) 
     flight = std::make_shared<Flight>();
     flights_.emplace(std::string(name), flight);
   }
-  Result<crypto::SecretBytes> answer = LookupOnBus(name);
+  Result<crypto::SecretBytes> answer = Fail(ErrorCode::kInternal, "keyring: lookup failed");
+  try {
+    answer = LookupOnBus(name);
+  } catch (...) {
+    // The waiters must not wait for ever: they get an error, this caller the exception.
+    (void)Land(name, flight, std::move(answer));
+    throw;
+  }
+  return Land(name, flight, std::move(answer));
+}
+
+Result<crypto::SecretBytes> SecretServiceKeyring::Land(std::string_view name,
+                                                       const std::shared_ptr<Flight>& flight,
+                                                       Result<crypto::SecretBytes> answer) {
   MutexLock lock(&flights_mu_);
   // Callers from now on start a lookup of their own (a Store may already have replaced
   // this flight in the map: leave that one alone).

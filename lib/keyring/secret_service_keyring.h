@@ -64,6 +64,10 @@ class SecretServiceKeyring final : public Keyring {
   };
 
   Result<crypto::SecretBytes> LookupOnBus(std::string_view name) EXCLUDES(mu_);
+  // Ends `flight` with `answer`: hands it to the waiting callers, waits until each has its
+  // copy, and returns it for the first caller.
+  Result<crypto::SecretBytes> Land(std::string_view name, const std::shared_ptr<Flight>& flight,
+                                   Result<crypto::SecretBytes> answer) EXCLUDES(flights_mu_);
   // After a Store or Remove of `name`: lookups starting from now do not join a flight
   // that may have read the old value.
   void ForgetFlight(std::string_view name) EXCLUDES(flights_mu_);
