@@ -68,12 +68,13 @@ void EventLoop::ReleaseBatch() {
   const int end = t_batch_end;
   t_batch_end = t_batch_next;
   if (t_batch_next >= end) return;
-  MutexLock lock(&mu_);
   for (int i = t_batch_next; i < end; ++i) {
     const uint64_t id = t_batch[i].data.u64;
     if (id == kWakeId) continue;  // level-triggered: the others see it anyway
-    auto it = entries_.find(id);
-    if (it == entries_.end() || !it->second.armed) continue;
+    Shard& shard = ShardOf(id);
+    MutexLock lock(&shard.mu);
+    auto it = shard.entries.find(id);
+    if (it == shard.entries.end() || !it->second.armed) continue;
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
     ev.data.u64 = id;
@@ -175,24 +176,26 @@ EventLoop::~EventLoop() {
 }
 
 Result<uint64_t> EventLoop::Add(int fd, std::shared_ptr<Watcher> watcher) {
-  MutexLock lock(&mu_);
-  const uint64_t id = next_id_++;
+  const uint64_t id = next_id_.fetch_add(1);
+  Shard& shard = ShardOf(id);
+  MutexLock lock(&shard.mu);
   // Registered disarmed (no events asked for; a hang-up seen now is reported again when
   // the owner arms it, as the fd stays in that state).
   epoll_event ev{};
   ev.events = EPOLLONESHOT;
   ev.data.u64 = id;
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return Fail(ErrnoError("epoll_ctl"));
-  entries_.emplace(id, Entry{fd, std::move(watcher), false, Clock::time_point::max()});
+  shard.entries.emplace(id, Entry{fd, std::move(watcher), false, Clock::time_point::max()});
   return id;
 }
 
 void EventLoop::Arm(uint64_t id, Clock::time_point deadline) {
   bool kick = false;
   {
-    MutexLock lock(&mu_);
-    auto it = entries_.find(id);
-    if (it == entries_.end()) return;
+    Shard& shard = ShardOf(id);
+    MutexLock lock(&shard.mu);
+    auto it = shard.entries.find(id);
+    if (it == shard.entries.end()) return;
     Entry& e = it->second;
     NOTME_CHECK(!e.armed, "EventLoop::Arm of an armed watcher");
     e.armed = true;
@@ -216,20 +219,22 @@ void EventLoop::Arm(uint64_t id, Clock::time_point deadline) {
 }
 
 void EventLoop::Remove(uint64_t id) {
-  MutexLock lock(&mu_);
-  auto it = entries_.find(id);
-  if (it == entries_.end()) return;
+  Shard& shard = ShardOf(id);
+  MutexLock lock(&shard.mu);
+  auto it = shard.entries.find(id);
+  if (it == shard.entries.end()) return;
   if (it->second.armed && it->second.deadline != Clock::time_point::max()) {
     with_deadline_.fetch_sub(1);
   }
   (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second.fd, nullptr);
-  entries_.erase(it);
+  shard.entries.erase(it);
 }
 
 std::shared_ptr<EventLoop::Watcher> EventLoop::Claim(uint64_t id) {
-  MutexLock lock(&mu_);
-  auto it = entries_.find(id);
-  if (it == entries_.end() || !it->second.armed) return nullptr;
+  Shard& shard = ShardOf(id);
+  MutexLock lock(&shard.mu);
+  auto it = shard.entries.find(id);
+  if (it == shard.entries.end() || !it->second.armed) return nullptr;
   it->second.armed = false;
   if (it->second.deadline != Clock::time_point::max()) with_deadline_.fetch_sub(1);
   return it->second.watcher;
@@ -245,9 +250,9 @@ void EventLoop::Sweep() {
   next_sweep_ = now + kSweepInterval;
   sweep_mu_.Unlock();
   std::vector<std::shared_ptr<Watcher>> expired;
-  {
-    MutexLock lock(&mu_);
-    for (auto& [id, e] : entries_) {
+  for (Shard& shard : shards_) {
+    MutexLock lock(&shard.mu);
+    for (auto& [id, e] : shard.entries) {
       if (!e.armed || e.deadline > now) continue;
       e.armed = false;
       with_deadline_.fetch_sub(1);

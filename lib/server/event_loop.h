@@ -27,6 +27,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -66,13 +67,13 @@ class EventLoop {
 
   // Registers `fd` (owned by the caller, which keeps it open until after Remove) claimed
   // by the caller: call Arm to start watching. Returns the watcher's id. Errors: kIo.
-  Result<uint64_t> Add(int fd, std::shared_ptr<Watcher> watcher) EXCLUDES(mu_);
+  Result<uint64_t> Add(int fd, std::shared_ptr<Watcher> watcher);
   // Releases a claimed watcher: watch for readability until `deadline` (Clock::time_point::max()
   // for none).
-  void Arm(uint64_t id, Clock::time_point deadline) EXCLUDES(mu_);
+  void Arm(uint64_t id, Clock::time_point deadline);
   // Forgets the watcher (claimed or not); no Ready/Expired starts for it afterwards (one
   // already running finishes). The caller may close the fd after this returns.
-  void Remove(uint64_t id) EXCLUDES(mu_);
+  void Remove(uint64_t id);
 
   // Marks the current worker as possibly blocked for long until destroyed (see above).
   // Does nothing on a thread that is not a worker of a loop (a WorkerPool thread may
@@ -111,9 +112,9 @@ class EventLoop {
   EventLoop() = default;
   Result<void> Init(size_t workers);
   void WorkerMain(bool extra) EXCLUDES(threads_mu_);
-  void EnterBlocking() EXCLUDES(threads_mu_, mu_);
+  void EnterBlocking() EXCLUDES(threads_mu_);
   // Hands the rest of this worker's epoll_wait batch back to the other workers.
-  void ReleaseBatch() EXCLUDES(mu_);
+  void ReleaseBatch();
   void LeaveBlocking();
   // Starts one worker (false when the thread cannot be created).
   bool StartWorkerLocked(bool extra) REQUIRES(threads_mu_);
@@ -123,8 +124,8 @@ class EventLoop {
   // longer counted).
   bool RetireExtra() EXCLUDES(threads_mu_);
   // Claims watcher `id` (it must be armed); nullptr when it is gone or already claimed.
-  std::shared_ptr<Watcher> Claim(uint64_t id) EXCLUDES(mu_);
-  void Sweep() EXCLUDES(mu_);
+  std::shared_ptr<Watcher> Claim(uint64_t id);
+  void Sweep();
 
   UniqueFd epoll_;
   UniqueFd wake_;  // eventfd: stop, and "deadlines exist now" for workers blocked forever
@@ -142,9 +143,17 @@ class EventLoop {
   Mutex sweep_mu_;
   Clock::time_point next_sweep_ GUARDED_BY(sweep_mu_){};
 
-  Mutex mu_;
-  uint64_t next_id_ GUARDED_BY(mu_) = 1;
-  std::unordered_map<uint64_t, Entry> entries_ GUARDED_BY(mu_);
+  // The watchers, in shards by id: every request takes its connection's shard twice
+  // (Claim, Arm, each with an epoll_ctl under it), and one lock for all made the loop's
+  // workers queue on each other (futex waits, a context switch each).
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    Mutex mu;
+    std::unordered_map<uint64_t, Entry> entries GUARDED_BY(mu);
+  };
+  Shard& ShardOf(uint64_t id) { return shards_[id % kShards]; }
+  std::atomic<uint64_t> next_id_{1};
+  std::array<Shard, kShards> shards_;
 };
 
 }  // namespace notme::server
