@@ -20,7 +20,7 @@ Sha256Digest Sha256(std::string_view data) {
 
 Digest256 Blake2b256(std::string_view data) {
   static_assert(crypto_generichash_BYTES == 32, "crypto_generichash default output is 32 bytes");
-  Sha256Digest out{};
+  Digest256 out{};
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
                      data.size(), nullptr, 0);
   return out;

@@ -168,7 +168,8 @@ Result<crypto::SecretBytes> SecretServiceKeyring::Lookup(std::string_view name) 
       // made under flights_mu_, one at a time, while the first caller waits for them.
       flight = it->second;
       ++flight->waiting;
-      flight->cv.wait(flights_mu_, [&]() NO_THREAD_SAFETY_ANALYSIS { return flight->done; });
+      flight->cv.wait(flights_mu_,
+                      [&]() NO_THREAD_SAFETY_ANALYSIS { return flight->result.has_value(); });
       Result<crypto::SecretBytes> mine = CopyAnswer(*flight->result);
       if (--flight->waiting == 0) flight->cv.notify_all();
       return mine;
@@ -197,7 +198,6 @@ Result<crypto::SecretBytes> SecretServiceKeyring::Land(std::string_view name,
     flights_.erase(it);
   }
   flight->result.emplace(std::move(answer));
-  flight->done = true;
   flight->cv.notify_all();
   flight->cv.wait(flights_mu_, [&]() NO_THREAD_SAFETY_ANALYSIS { return flight->waiting == 0; });
   return std::move(*flight->result);

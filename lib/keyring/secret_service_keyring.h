@@ -57,8 +57,7 @@ class SecretServiceKeyring final : public Keyring {
   // One lookup on the bus and the callers waiting for its answer. Every field is read and
   // written under flights_mu_ only.
   struct Flight {
-    bool done = false;
-    std::optional<Result<crypto::SecretBytes>> result;  // the first caller's, once done
+    std::optional<Result<crypto::SecretBytes>> result;  // the first caller's, once it landed
     int waiting = 0;  // later callers that have not copied the result yet
     std::condition_variable_any cv;
   };

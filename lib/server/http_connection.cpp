@@ -230,11 +230,10 @@ bool HttpConnection::ReadBlocking() {
   // A body being streamed usually has its next bytes waiting already: read first (one
   // recv of a whole piece) and wait only when the socket is empty.
   ReadResult r = RecvInto(kStreamPiece);
-  if (r == ReadResult::kData || r == ReadResult::kDrained) return true;
-  if (r == ReadResult::kClosed || !PollFor(fd_.get(), POLLIN, std::min(left, l.io_timeout))) {
-    return false;
+  if (r == ReadResult::kAgain) {
+    if (!PollFor(fd_.get(), POLLIN, std::min(left, l.io_timeout))) return false;
+    r = RecvInto(kStreamPiece);
   }
-  r = RecvInto(kStreamPiece);
   return r == ReadResult::kData || r == ReadResult::kDrained;
 }
 
