@@ -89,29 +89,17 @@ struct ProxyService::Prepared {
 
 int ProxyHttpStatus(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidRequest:
-    case ErrorCode::kMalformed:
-    case ErrorCode::kInvalidArgument:
-      return 400;
-    case ErrorCode::kInvalidToken:
-    case ErrorCode::kInvalidDpopProof:
-    case ErrorCode::kExpired:
-      return 401;
-    case ErrorCode::kPermissionDenied:
-    case ErrorCode::kInvalidScope:
-      return 403;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kUnsupported:
+    case ErrorCode::kUnsupported:  // a method the route does not allow
       return 405;
-    case ErrorCode::kTooLarge:
+    case ErrorCode::kTooLarge:  // a request target past the limit
       return 414;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kTimeout:
-      return 504;
-    default:
+    case ErrorCode::kConfig:  // the route's secret cannot be sent (docs/proxy.md)
       return 502;
+    default:
+      // The one table (authority/error_mapping.h) for everything else, so that a token or
+      // proof refused on the loopback listener (replayed, bad signature, wrong issuer...)
+      // is a 401 with its challenge, and a bug a 500, never a "bad gateway".
+      return authority::MapError(code, authority::ErrorContext::kProtectedResource).status;
   }
 }
 

@@ -50,12 +50,12 @@ struct ProxyAuditRecord {
   std::string principal;
   std::string route;
   std::string method;
-  std::string path;     // the path below the route, without the query
-  int status = 0;       // what the caller got
+  std::string path;  // the path below the route, without the query
+  int status = 0;    // what the caller got
   uint64_t request_bytes = 0;
   uint64_t response_bytes = 0;
   int64_t duration_ms = 0;
-  std::string error;    // ErrorCodeName of a refusal or upstream failure, "" on success
+  std::string error;  // ErrorCodeName of a refusal or upstream failure, "" on success
 };
 using ProxyAuditSink = std::function<void(const ProxyAuditRecord&)>;
 
@@ -102,7 +102,9 @@ class ProxyService {
   std::unique_ptr<UpstreamPool> pool_;
 };
 
-// Status and JSON error body for a refusal; the one place proxy errors map to HTTP.
+// Status and JSON error body for a refusal: authority::MapError (protected resource), but
+// 405 for a method a route refuses, 414 for an overlong target and 502 for a secret that
+// cannot be sent.
 int ProxyHttpStatus(ErrorCode code);
 void SetProxyError(server::Response& res, const Error& error);
 

@@ -273,6 +273,26 @@ class LoopbackAndReloadTest(unittest.TestCase):
         status, _ = self.loopback_get("/r/api/hello", "http://127.0.0.1:0/r/api/hello")
         self.assertEqual(status, 401)
 
+    def test_replayed_dpop_proof_is_401_not_a_gateway_error(self):
+        key = ProofKey()
+        r = self.d.mint(key=key, client_id="loop", scope="route:api")
+        self.assertEqual(r.status, 200, r)
+        token = r.json()["access_token"]
+        htu = f"http://127.0.0.1:{self.port}/r/api/hello"
+        headers = {"Authorization": "DPoP " + token,
+                   "DPoP": key.proof(htm="GET", htu=htu, access_token=token)}
+        statuses = []
+        for _ in range(2):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c.request("GET", "/r/api/hello", headers=headers)
+            resp = c.getresponse()
+            statuses.append((resp.status, resp.getheader("WWW-Authenticate"), resp.read()))
+            c.close()
+        self.assertEqual(statuses[0][0], 200, statuses)
+        self.assertEqual(statuses[1][0], 401, statuses)
+        self.assertIn("DPoP", statuses[1][1] or "")
+        self.assertIn(b"invalid_dpop_proof", statuses[1][2])
+
     def test_status_and_idjag_issuer_name_the_bound_port_not_zero(self):
         r = self.d.get("/v1/status")
         self.assertEqual(r.status, 200, r)

@@ -571,6 +571,28 @@ TEST_SUITE("ProxyService") {
     CHECK(te->status == 400);
   }
 
+  TEST_CASE("refusals map to statuses by the shared table, with the proxy's own three") {
+    // A refused token or proof (the loopback listener) is a 401, never a 502.
+    for (ErrorCode code :
+         {ErrorCode::kInvalidToken, ErrorCode::kInvalidDpopProof, ErrorCode::kReplay,
+          ErrorCode::kBadSignature, ErrorCode::kExpired, ErrorCode::kNotYetValid,
+          ErrorCode::kInvalidIssuer, ErrorCode::kInvalidAudience, ErrorCode::kUseDpopNonce}) {
+      CHECK(ProxyHttpStatus(code) == 401);
+    }
+    CHECK(ProxyHttpStatus(ErrorCode::kInternal) == 500);
+    CHECK(ProxyHttpStatus(ErrorCode::kUpstream) == 502);
+    CHECK(ProxyHttpStatus(ErrorCode::kConfig) == 502);
+    CHECK(ProxyHttpStatus(ErrorCode::kUnsupported) == 405);
+    CHECK(ProxyHttpStatus(ErrorCode::kTooLarge) == 414);
+    CHECK(ProxyHttpStatus(ErrorCode::kInvalidScope) == 403);
+    CHECK(ProxyHttpStatus(ErrorCode::kTimeout) == 504);
+    server::Response res;
+    SetProxyError(res, Error(ErrorCode::kReplay, "DPoP proof replayed"));
+    CHECK(res.status == 401);
+    CHECK(res.body.find("\"error\":\"invalid_dpop_proof\"") != std::string::npos);
+    CHECK(res.has_header("WWW-Authenticate"));
+  }
+
   TEST_CASE("an unreachable upstream is a 502") {
     Fixture f;
     // Port 1 on loopback: nothing listens there in a test environment (refused at once).
