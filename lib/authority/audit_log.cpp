@@ -7,6 +7,7 @@
 #include <array>
 #include <cerrno>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "base/errno_error.h"
@@ -201,24 +202,80 @@ Result<uint64_t> AuditLog::Append(AuditEvent&& event) {
   if (!event.fields.is_object() && !event.fields.is_null()) {
     return Fail(ErrorCode::kInvalidArgument, "audit: fields must be a JSON object");
   }
-  nlohmann::json entry =
-      event.fields.is_null() ? nlohmann::json::object() : std::move(event.fields);
-  entry["ts"] = clock_.NowSeconds();
-  entry["event"] = std::string(event.event);
-  if (!event.agent.empty()) entry["agent"] = event.agent;
-  if (!event.reason.empty()) entry["reason"] = event.reason;
-  if (event.peer) {
-    entry["peer"] = {
-        {"pid", event.peer->pid}, {"uid", event.peer->uid}, {"exe", std::move(event.peer->exe)}};
+  // The line is written member by member rather than built as a JSON tree (once per
+  // mint): the caller's fields and the entry's own members (agent, event, peer, reason,
+  // seq, ts — which win over a field of the same name), merged in the sorted order
+  // nlohmann keeps, every value redacted as Redact would. Members sorting before "seq"
+  // go into `head`, the others into `tail`; seq is known only under the lock.
+  std::string head = "{", tail;
+  auto member = [&](std::string_view key) -> std::string& {
+    std::string& part = key < "seq" ? head : tail;
+    if (part.size() > (&part == &head ? 1u : 0u)) part.push_back(',');
+    json_dump_internal::AppendString(part, key);
+    part.push_back(':');
+    return part;
+  };
+  auto text = [](std::string& out, std::string_view value) {
+    json_dump_internal::AppendString(out, LooksLikeJws(value) ? kRedacted : value);
+  };
+  const int64_t ts = clock_.NowSeconds();
+  // The entry's own members, sorted; each present one is written when the merge reaches it.
+  const std::array<std::string_view, 6> own = {"agent", "event", "peer", "reason", "seq", "ts"};
+  auto present = [&](std::string_view key) {
+    if (key == "agent") return !event.agent.empty();
+    if (key == "reason") return !event.reason.empty();
+    if (key == "peer") return event.peer.has_value();
+    return key != "seq";  // written under the lock
+  };
+  auto write_own = [&](std::string_view key) {
+    if (key == "agent") return text(member(key), event.agent);
+    if (key == "event") return text(member(key), event.event);
+    if (key == "reason") return text(member(key), event.reason);
+    if (key == "ts") return json_dump_internal::AppendInteger(member(key), ts);
+    std::string& out = member(key);  // peer: {"exe","pid","uid"}
+    out += "{\"exe\":";
+    text(out, event.peer->exe);
+    out += ",\"pid\":";
+    json_dump_internal::AppendInteger(out, event.peer->pid);
+    out += ",\"uid\":";
+    json_dump_internal::AppendInteger(out, event.peer->uid);
+    out.push_back('}');
+  };
+  size_t next_own = 0;
+  auto own_before = [&](std::optional<std::string_view> key) {
+    for (; next_own < own.size() && (!key || own[next_own] < *key); ++next_own) {
+      if (present(own[next_own])) write_own(own[next_own]);
+    }
+  };
+  if (event.fields.is_object()) {
+    for (auto it = event.fields.begin(); it != event.fields.end(); ++it) {
+      const std::string& key = it.key();
+      own_before(key);
+      const bool own_key = std::find(own.begin(), own.end(), key) != own.end();
+      if (own_key && (key == "seq" || present(key))) continue;  // the entry's own wins
+      std::string& out = member(key);
+      if (IsCredentialName(key)) {
+        json_dump_internal::AppendString(out, kRedacted);
+      } else {
+        Redact(it.value());
+        json_dump_internal::Append(out, it.value());
+      }
+    }
   }
-  Redact(entry);
+  own_before(std::nullopt);  // the rest of the entry's own members
 
   MutexLock lock(&mu_);
   if (fd_ < 0) NOTME_TRY_VOID(OpenFileLocked());  // a failed rotation left no file open
   const uint64_t seq = last_seq_ + 1;
-  entry["seq"] = seq;
-  std::string line = DumpJson(entry);
-  line.push_back('\n');
+  std::string line = std::move(head);
+  if (line.size() > 1) line.push_back(',');
+  line += "\"seq\":";
+  json_dump_internal::AppendInteger(line, seq);
+  if (!tail.empty()) {
+    line.push_back(',');
+    line += tail;
+  }
+  line += "}\n";
   if (size_ > 0 && size_ + line.size() > options_.max_file_bytes) NOTME_TRY_VOID(RotateLocked());
   // O_APPEND: one write(2) per line keeps lines whole even with other writers.
   std::string_view rest = line;

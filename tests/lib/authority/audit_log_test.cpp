@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "base/json_dump.h"
 #include "jose/base64url.h"
 #include "test_util.h"
 #include "token_test_util.h"
@@ -52,6 +53,43 @@ TEST_SUITE("AuditLog") {
     const auto second = nlohmann::json::parse(text.substr(nl + 1));
     CHECK(second["reason"] == "invalid_scope: admin");
     CHECK_FALSE(second.contains("peer"));
+  }
+
+  TEST_CASE("a line is the entry's JSON object, members sorted as nlohmann sorts them") {
+    TempDir dir;
+    FakeClock clock(kNow);
+    auto log = OpenLog(dir, clock);
+    const std::string jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln";
+    // Fields before and after "seq", one named like an entry member (the entry's wins),
+    // nested values, a credential name and a JWS-shaped reason (both redacted), UTF-8.
+    const nlohmann::json fields = {
+        {"aud", "https://api.example"}, {"exp", kNow + 300}, {"scope", "a b"},
+        {"status", 200}, {"ts", 1}, {"via", "/v1/tokens"}, {"zeta", {{"x", {1, "y"}}}},
+        {"password", "hunter2"}, {"agent", "shadow"}, {"é", "ü"}, {"a\"q", nullptr}};
+    REQUIRE(log->Append({kAuditProxyRequest, AuditPeer{42, 1000, "/usr/bin/git"}, "claude",
+                         "saw " + jwt, fields}));
+    REQUIRE(log->Append({kAuditConfigReloaded, std::nullopt, "", "", nullptr}));
+    REQUIRE(log->Append({kAuditTokenRevoked, std::nullopt, "", "", {{"agent", "kept"}}}));
+    nlohmann::json first = fields;
+    first["ts"] = kNow;
+    first["event"] = std::string(kAuditProxyRequest);
+    first["agent"] = "claude";
+    first["reason"] = "[redacted]";
+    first["password"] = "[redacted]";
+    first["peer"] = {{"pid", 42}, {"uid", 1000}, {"exe", "/usr/bin/git"}};
+    first["seq"] = 1;
+    const nlohmann::json second = {
+        {"ts", kNow}, {"event", std::string(kAuditConfigReloaded)}, {"seq", 2}};
+    const nlohmann::json third = {
+        {"agent", "kept"}, {"ts", kNow}, {"event", std::string(kAuditTokenRevoked)}, {"seq", 3}};
+    const std::string expected = DumpJson(first) + "\n" + DumpJson(second) + "\n" +
+                                 DumpJson(third) + "\n";
+    CHECK(ReadAll(dir.path() / "audit.log") == expected);
+    // And what --follow serves from memory is the same text.
+    auto page = log->Read(0, 10, std::nullopt);
+    REQUIRE(page);
+    REQUIRE(page->entries.size() == 3);
+    CHECK(page->entries[0] == first);
   }
 
   TEST_CASE("the log file is created owner-only") {
