@@ -15,6 +15,7 @@ namespace {
 
 using server::CurrentConnection;
 using server::SendJson;
+using server::SendJsonText;
 
 // Paths an agent socket may reach under /v1 (docs/api.md "Agent-facing").
 constexpr std::string_view kAgentFacing[] = {"/v1/ssh/sign", "/v1/ssh/ca"};
@@ -245,7 +246,7 @@ void HandleMintForKey(DaemonContext& ctx, const server::Request& req, server::Re
     return SendError(res, issued.error());
   }
   AuditTokenMinted(ctx, *issued, "/v1/tokens");
-  SendJson(res, 200, issued->ResponseJson());
+  SendJsonText(res, 200, issued->ResponseBody());
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace {
 
 using server::CurrentConnection;
 using server::SendJson;
+using server::SendJsonText;
 
 bool IsFormContentType(const server::Request& req) {
   std::string ct = req.get_header_value("Content-Type");
@@ -134,7 +135,7 @@ void HandleToken(DaemonContext& ctx, const server::Request& req, server::Respons
   auto issued = ctx.tokens.Mint(token_request);
   if (!issued) return RefuseToken(ctx, res, issued.error(), *agent);
   AuditTokenMinted(ctx, *issued);
-  SendJson(res, 200, issued->ResponseJson());
+  SendJsonText(res, 200, issued->ResponseBody());
   AddNonceHeader(ctx, res);
 }
 

@@ -1,17 +1,16 @@
 #pragma once
 // MintedTokenMemo: the digests (BLAKE2b-256) of access tokens this daemon minted recently,
-// each with the claims it signed, so that verifying one of its own tokens seconds later
-// (notme-ssh-sign mints a `git:sign` token, then presents it at /v1/ssh/sign) need not
-// verify its own signature again. Internal to TokenIssuer.
+// so that verifying one of its own tokens seconds later (notme-ssh-sign mints a `git:sign`
+// token, then presents it at /v1/ssh/sign) need not verify its own Ed25519 signature
+// again. Internal to TokenIssuer, which hands it to jose::VerifyJwt as jose::SignedHere.
 //
 // Why this is sound: an entry is made only by TokenIssuer after it signed the token, and
 // a hit requires the presented bytes to hash to that digest (BLAKE2b-256 collision
 // resistance, as SHA-256's; chosen because libsodium's is several times cheaper), i.e.
-// the exact token signed — its signature would verify. Everything else still runs on a
-// hit (TokenIssuer::VerifyAccessToken): the signing kid must still be in the verification
-// key set (rotation), exp/nbf/iat against the clock, revocation by jti, agent and all, the
-// agent still registered. The DPoP proof is validated in full as before. Only digests are
-// kept, never a token; lookups compare digests in constant time.
+// the exact token signed — its signature would verify. Only that check is skipped: the
+// token is parsed and checked exactly as any other (header, kid still in the key set,
+// claims, revocation, agent), and its DPoP proof is validated in full. Only digests are
+// kept, never a token or its claims; lookups compare digests in constant time.
 //
 // Bounded (kCapacity entries, oldest evicted first; expired ones dropped on insert).
 // Thread-safe: one mutex.
@@ -19,23 +18,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <string_view>
 
-#include "authority/token_issuer.h"
 #include "crypto/sha256.h"
+#include "jose/jws.h"
 #include "notme/thread_annotations.h"
 
 namespace notme::authority {
 
-class MintedTokenMemo {
+class MintedTokenMemo final : public jose::SignedHere {
  public:
   static constexpr size_t kCapacity = 128;
 
-  // Remembers `token` (its digest) with what verifying it would yield.
-  void Remember(std::string_view token, VerifiedAccessToken verified, int64_t now) EXCLUDES(mu_);
-  // The claims of `token` when it is one this memo remembers, else nullopt.
-  std::optional<VerifiedAccessToken> Find(std::string_view token) const EXCLUDES(mu_);
+  // Remembers `token` (its digest) until `exp`.
+  void Remember(std::string_view token, int64_t exp, int64_t now) EXCLUDES(mu_);
+  // Whether `token` is, byte for byte, one this memo remembers.
+  bool Contains(std::string_view token) const override EXCLUDES(mu_);
   // Forgets every entry (revoke --all).
   void Clear() EXCLUDES(mu_);
   size_t size() const EXCLUDES(mu_);
@@ -43,7 +41,7 @@ class MintedTokenMemo {
  private:
   struct Entry {
     crypto::Digest256 digest;
-    VerifiedAccessToken verified;
+    int64_t exp;
   };
 
   mutable Mutex mu_;

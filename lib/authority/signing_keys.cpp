@@ -38,11 +38,12 @@ Result<SigningKeyRing::CurrentKey> SigningKeyRing::NewKey(int64_t now) const {
   return CurrentKey{std::move(secret), std::move(kid), now};
 }
 
-Result<SignedJwt> SigningKeyRing::SignJwt(const nlohmann::json& claims, std::string_view typ) {
+Result<SignedJwt> SigningKeyRing::SignJwt(std::string_view claims_json, std::string_view typ) {
   MutexLock lock(&mu_);
   // Ed25519SecretKey::Sign must be serialised (SecretBytes is single-owner); the lock
   // also ties the header's kid to the key that signs.
-  NOTME_TRY(std::string compact, jose::SignJwt(claims, typ, current_->kid, current_->secret));
+  NOTME_TRY(std::string compact,
+            jose::SignJwtText(claims_json, typ, current_->kid, current_->secret));
   return SignedJwt{std::move(compact), current_->kid};
 }
 

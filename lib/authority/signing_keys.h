@@ -80,10 +80,11 @@ class SigningKeyRing {
   SigningKeyRing(const SigningKeyRing&) = delete;
   SigningKeyRing& operator=(const SigningKeyRing&) = delete;
 
-  // Signs `claims` as a compact JWT with the current key: header {"alg":"EdDSA",
-  // "kid":<current kid>,"typ":typ}. The kid and the signature come from the same key
-  // even if another thread rotates concurrently. Errors: those of jose::SignJwt.
-  Result<SignedJwt> SignJwt(const nlohmann::json& claims, std::string_view typ) EXCLUDES(mu_);
+  // Signs `claims_json` (the compact text of a JSON object the caller wrote) as a compact
+  // JWT with the current key: header {"alg":"EdDSA","kid":<current kid>,"typ":typ}. The
+  // kid and the signature come from the same key even if another thread rotates
+  // concurrently. Errors: those of jose::SignJwt.
+  Result<SignedJwt> SignJwt(std::string_view claims_json, std::string_view typ) EXCLUDES(mu_);
 
   // Generates a new current key; the old one becomes retired (secret wiped now, public
   // key kept for the retention window). Errors: kInternal (guarded memory); on error the

@@ -81,7 +81,7 @@ struct IssuedToken {
 
   // The RFC 6749 §5.1 / RFC 9449 §5 success body: {"access_token","token_type":"DPoP",
   // "expires_in":300,"scope"}.
-  nlohmann::json ResponseJson() const;
+  std::string ResponseBody() const;
 };
 
 // A token that verified and is not revoked. Only TokenIssuer creates one.
@@ -199,8 +199,6 @@ class TokenIssuer {
                                 std::string jkt) const;
   Result<std::string> ResolveAudience(const Agent& agent,
                                       const std::optional<std::string>& resource) const;
-  // VerifyAccessToken for a token found in memo_: every check but the signature's.
-  Result<VerifiedAccessToken> CheckRemembered(VerifiedAccessToken remembered) const;
 
   const TokenIssuerOptions options_;
   SigningKeyRing& keys_;

@@ -33,9 +33,9 @@ inline std::string Dumped(const nlohmann::json& value) {
   return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
 }
 
-inline void AppendString(std::string& out, const std::string& s) {
+inline void AppendString(std::string& out, std::string_view s) {
   if (!NeedsNoEscaping(s)) {
-    out += Dumped(nlohmann::json(s));
+    out += Dumped(nlohmann::json(std::string(s)));
     return;
   }
   out.push_back('"');
@@ -94,5 +94,58 @@ inline std::string DumpJson(const nlohmann::json& value) {
   json_dump_internal::Append(out, value);
   return out;
 }
+
+// JsonObjectWriter: a compact JSON object written member by member, for the few hot
+// objects of fixed shape (an access token's claims, the token response) that would
+// otherwise be built as an nlohmann::json tree only to be dumped and freed. The output
+// is byte for byte DumpJson's for the same members when they are given in the order
+// nlohmann keeps them (sorted by key); strings are escaped the same way.
+//
+//   std::string body = JsonObjectWriter().String("a", x).Integer("b", 1).Finish();
+class JsonObjectWriter {
+ public:
+  explicit JsonObjectWriter(size_t reserve = 256) {
+    out_.reserve(reserve);
+    out_.push_back('{');
+  }
+  JsonObjectWriter& String(std::string_view key, std::string_view value) {
+    Key(key);
+    json_dump_internal::AppendString(out_, value);
+    return *this;
+  }
+  JsonObjectWriter& Integer(std::string_view key, int64_t value) {
+    Key(key);
+    json_dump_internal::AppendInteger(out_, value);
+    return *this;
+  }
+  // A nested object; members go into it until EndObject().
+  JsonObjectWriter& BeginObject(std::string_view key) {
+    Key(key);
+    out_.push_back('{');
+    first_ = true;
+    return *this;
+  }
+  JsonObjectWriter& EndObject() {
+    out_.push_back('}');
+    first_ = false;
+    return *this;
+  }
+  // Closes the object and hands out the text (the writer is spent).
+  std::string Finish() {
+    out_.push_back('}');
+    return std::move(out_);
+  }
+
+ private:
+  void Key(std::string_view key) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    json_dump_internal::AppendString(out_, key);
+    out_.push_back(':');
+  }
+
+  std::string out_;
+  bool first_ = true;
+};
 
 }  // namespace notme

@@ -162,7 +162,7 @@ Result<VerifiedJws> VerifyCompact(std::string_view compact, const PublicJwk& key
 }
 
 Result<VerifiedJws> VerifyCompact(std::string_view compact, const KeySet& keys,
-                                  const ExpectedHeader& expected) {
+                                  const ExpectedHeader& expected, const SignedHere* signed_here) {
   NOTME_TRY(internal::UnverifiedJws jws, internal::DecodeUnverified(compact));
   NOTME_TRY_VOID(CheckProtectedHeader(jws.header, expected.alg, expected.typ));
   const auto kid = jws.header.find("kid");
@@ -171,8 +171,15 @@ Result<VerifiedJws> VerifyCompact(std::string_view compact, const KeySet& keys,
   if (kid_value == nullptr) return Fail(ErrorCode::kMalformed, "jws header: kid is not a string");
   const PublicJwk* key = keys.Find(*kid_value);
   if (key == nullptr) return Fail(ErrorCode::kInvalidToken, "jws: unknown kid");
-  NOTME_TRY(std::string payload,
-            internal::VerifySignatureAndDecodePayload(jws.parts, *key, expected.alg));
+  std::string payload;
+  if (signed_here != nullptr && key->algorithm() == expected.alg &&
+      signed_here->Contains(compact)) {
+    auto decoded = Base64UrlDecodeToString(jws.parts.payload_b64);
+    if (!decoded) return Fail(ErrorCode::kMalformed, "jws payload: " + decoded.error().message());
+    payload = std::move(*decoded);
+  } else {
+    NOTME_TRY(payload, internal::VerifySignatureAndDecodePayload(jws.parts, *key, expected.alg));
+  }
   std::string kid_copy = *kid_value;
   return VerifiedJws(std::move(jws.header), std::move(payload), std::move(kid_copy),
                      expected.alg);

@@ -74,11 +74,24 @@ class KeySet {
   std::map<std::string, PublicJwk, std::less<>> keys_;
 };
 
+// Compact JWSs this process signed itself moments ago (TokenIssuer's memo of the tokens
+// it minted). Contains() may be true only for the exact bytes of a JWS the process
+// signed, so the signature over them would verify with the key its kid names; that one
+// check is then skipped. Everything else still runs: the header, alg and typ checks, the
+// kid must still be in the KeySet (a rotated-out key fails as before), and the payload
+// is decoded the same way. Implementations must be thread-safe.
+class SignedHere {
+ public:
+  virtual ~SignedHere() = default;
+  virtual bool Contains(std::string_view compact) const = 0;
+};
+
 class VerifiedJws;
 Result<VerifiedJws> VerifyCompact(std::string_view compact, const PublicJwk& key,
                                   const ExpectedHeader& expected);
 Result<VerifiedJws> VerifyCompact(std::string_view compact, const KeySet& keys,
-                                  const ExpectedHeader& expected);
+                                  const ExpectedHeader& expected,
+                                  const SignedHere* signed_here = nullptr);
 
 // A JWS whose signature has verified. Only the VerifyCompact functions can create one.
 class VerifiedJws {
@@ -97,8 +110,8 @@ class VerifiedJws {
         alg_(alg) {}
   friend Result<VerifiedJws> VerifyCompact(std::string_view, const PublicJwk&,
                                            const ExpectedHeader&);
-  friend Result<VerifiedJws> VerifyCompact(std::string_view, const KeySet&,
-                                           const ExpectedHeader&);
+  friend Result<VerifiedJws> VerifyCompact(std::string_view, const KeySet&, const ExpectedHeader&,
+                                           const SignedHere*);
   nlohmann::json header_;
   std::string payload_;
   std::string kid_;
@@ -107,7 +120,8 @@ class VerifiedJws {
 
 // VerifyCompact(compact, key, expected): verifies with one known key.
 // VerifyCompact(compact, keys, expected): the header must carry a string `kid` found in
-// `keys` (kInvalidToken "unknown kid" otherwise).
+// `keys` (kInvalidToken "unknown kid" otherwise); with `signed_here`, a JWS it contains
+// is not verified again (see SignedHere).
 // Errors: kTooLarge, kMalformed (segments, base64url, header JSON, duplicate member),
 // kUnsupported (header alg differs from expected.alg or the key's algorithm — including
 // "none" and "HS256" — or a `crit` member is present), kInvalidToken (typ mismatch,

@@ -123,14 +123,16 @@ Result<void> ClaimsValidator::Validate(const nlohmann::json& claims) const {
 }
 
 Result<VerifiedJwt> VerifyJwt(std::string_view compact, const KeySet& keys,
-                              std::string_view expected_typ, const ClaimsValidator& validator) {
-  NOTME_TRY(VerifiedJws jws,
-            VerifyCompact(compact, keys, {JwsAlgorithm::kEdDSA, std::string(expected_typ)}));
+                              std::string_view expected_typ, const ClaimsValidator& validator,
+                              const SignedHere* signed_here) {
+  NOTME_TRY(
+      VerifiedJws jws,
+      VerifyCompact(compact, keys, {JwsAlgorithm::kEdDSA, std::string(expected_typ)}, signed_here));
   // Claims are parsed only now, after the signature verified.
   NOTME_TRY(nlohmann::json claims, ParseStrictJsonObject(jws.payload(), "jwt claims",
                                                          kMaxCompactJwsBytes, kMaxClaimsDepth));
   NOTME_TRY(TypedClaims typed, ExtractClaims(claims));
-  NOTME_TRY_VOID(validator.Validate(claims));
+  NOTME_TRY_VOID(CheckTyped(typed, validator.options(), validator.clock().NowSeconds()));
   VerifiedJwt jwt;
   jwt.header_ = jws.header();
   jwt.claims_ = std::move(claims);
@@ -153,11 +155,19 @@ Result<std::string> SignJwt(const nlohmann::json& claims, std::string_view typ,
   if (!claims.is_object()) {
     return Fail(ErrorCode::kInvalidArgument, "jwt: claims must be a JSON object");
   }
+  return SignJwtText(DumpCompact(claims), typ, kid, key);
+}
+
+Result<std::string> SignJwtText(std::string_view claims_json, std::string_view typ,
+                                std::string_view kid, const crypto::Ed25519SecretKey& key) {
+  if (claims_json.size() < 2 || claims_json.front() != '{' || claims_json.back() != '}') {
+    return Fail(ErrorCode::kInvalidArgument, "jwt: claims must be a JSON object");
+  }
   nlohmann::json header = nlohmann::json::object();
   header["alg"] = "EdDSA";
   if (!typ.empty()) header["typ"] = typ;
   if (!kid.empty()) header["kid"] = kid;
-  return SignCompactEdDsa(header, DumpCompact(claims), key);
+  return SignCompactEdDsa(header, claims_json, key);
 }
 
 }  // namespace notme::jose

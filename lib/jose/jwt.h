@@ -50,6 +50,7 @@ class ClaimsValidator {
   Result<void> Validate(const nlohmann::json& claims) const;
 
   const ClaimsOptions& options() const { return options_; }
+  const Clock& clock() const { return clock_; }
 
  private:
   const Clock& clock_;
@@ -58,7 +59,8 @@ class ClaimsValidator {
 
 class VerifiedJwt;
 Result<VerifiedJwt> VerifyJwt(std::string_view compact, const KeySet& keys,
-                              std::string_view expected_typ, const ClaimsValidator& validator);
+                              std::string_view expected_typ, const ClaimsValidator& validator,
+                              const SignedHere* signed_here = nullptr);
 
 // A JWT whose signature verified and whose claims passed a ClaimsValidator. Only
 // VerifyJwt can create one. Immutable.
@@ -86,7 +88,7 @@ class VerifiedJwt {
  private:
   VerifiedJwt() = default;
   friend Result<VerifiedJwt> VerifyJwt(std::string_view, const KeySet&, std::string_view,
-                                       const ClaimsValidator&);
+                                       const ClaimsValidator&, const SignedHere*);
   nlohmann::json header_;
   nlohmann::json claims_;
   std::string kid_;
@@ -96,8 +98,8 @@ class VerifiedJwt {
   std::optional<std::string> cnf_jkt_;
 };
 
-// VerifyJwt: VerifyCompact(compact, keys, {EdDSA, expected_typ}) (see jws.h; the header
-// must carry a known kid), then strict parse of the payload as a JSON object (duplicate
+// VerifyJwt: VerifyCompact(compact, keys, {EdDSA, expected_typ}, signed_here) (see jws.h;
+// the header must carry a known kid), then strict parse of the payload as a JSON object (duplicate
 // members rejected, kMalformed), then validator.Validate(claims).
 // Errors: those of VerifyCompact, ParseStrictJsonObject and ClaimsValidator::Validate.
 
@@ -106,5 +108,9 @@ class VerifiedJwt {
 // kTooLarge when the token would exceed kMaxCompactJwsBytes.
 Result<std::string> SignJwt(const nlohmann::json& claims, std::string_view typ,
                             std::string_view kid, const crypto::Ed25519SecretKey& key);
+// The same for a claim set the caller wrote as compact JSON text (JsonObjectWriter);
+// kInvalidArgument unless it is delimited as an object ('{' ... '}').
+Result<std::string> SignJwtText(std::string_view claims_json, std::string_view typ,
+                                std::string_view kid, const crypto::Ed25519SecretKey& key);
 
 }  // namespace notme::jose

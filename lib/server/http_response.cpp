@@ -1,16 +1,21 @@
 #include "server/http_response.h"
 
 #include <string>
+#include <utility>
 
 #include "base/json_dump.h"
 
 namespace notme::server {
 
 void SendJson(Response& res, int status, const nlohmann::json& body) {
+  SendJsonText(res, status, DumpJson(body));
+}
+
+void SendJsonText(Response& res, int status, std::string body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
-  res.set_content(DumpJson(body), "application/json");
+  res.set_content(std::move(body), "application/json");
 }
 
 void SendJsonError(Response& res, int status, std::string_view error,

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "server/http_message.h"
 
@@ -15,6 +16,8 @@ namespace notme::server {
 
 // Serializes `body` (invalid UTF-8 in strings is replaced, never thrown).
 void SendJson(Response& res, int status, const nlohmann::json& body);
+// The same for a body already written as JSON text (JsonObjectWriter).
+void SendJsonText(Response& res, int status, std::string body);
 
 // {"error": error, "error_description": description}.
 void SendJsonError(Response& res, int status, std::string_view error,

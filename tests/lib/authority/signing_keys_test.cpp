@@ -35,7 +35,8 @@ Result<jose::VerifiedJwt> Verify(SigningKeyRing& ring, const Clock& clock,
 }
 
 std::string SignAt(SigningKeyRing& ring, int64_t now) {
-  auto token = ring.SignJwt({{"iat", now}, {"exp", now + 300}, {"jti", "x"}}, "at+jwt");
+  const nlohmann::json claims = {{"iat", now}, {"exp", now + 300}, {"jti", "x"}};
+  auto token = ring.SignJwt(claims.dump(), "at+jwt");
   REQUIRE_MESSAGE(token, token.error().ToString());
   CHECK(token->kid == ring.CurrentKid());
   return token->compact;
@@ -182,7 +183,8 @@ TEST_SUITE("SigningKeyRing") {
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&] {
         for (int i = 0; i < 200; ++i) {
-          auto token = ring->SignJwt({{"iat", kNow}, {"exp", kNow + 300}}, "at+jwt");
+          const nlohmann::json claims = {{"iat", kNow}, {"exp", kNow + 300}};
+          auto token = ring->SignJwt(claims.dump(), "at+jwt");
           if (!token || !Verify(*ring, clock, token->compact)) ++failures;
         }
       });

@@ -66,7 +66,8 @@ TEST_SUITE("TokenIssuer") {
   TEST_CASE("the token response has the RFC 9449 shape") {
     Stack s;
     AddAgents(s);
-    const nlohmann::json body = s.MintOk("claude", "repo.read").ResponseJson();
+    const nlohmann::json body =
+        nlohmann::json::parse(s.MintOk("claude", "repo.read").ResponseBody());
     CHECK(body["token_type"] == "DPoP");
     CHECK(body["expires_in"] == 300);
     CHECK(body["scope"] == "repo.read");
@@ -208,12 +209,12 @@ TEST_SUITE("TokenIssuer") {
     Stack s;
     AddAgents(s);
     // Right key, right typ, but no record: e.g. forged through a signing bug.
-    auto forged = s.keys->SignJwt({{"iss", kIssuer}, {"sub", kHuman},
+    const nlohmann::json claims = {{"iss", kIssuer}, {"sub", kHuman},
                                    {"act", {{"sub", "agent:claude"}}}, {"client_id", "claude"},
                                    {"aud", kIssuer}, {"scope", ""}, {"iat", kNow},
                                    {"nbf", kNow}, {"exp", kNow + 300}, {"jti", "made-up"},
-                                   {"cnf", {{"jkt", "x"}}}},
-                                  "at+jwt");
+                                   {"cnf", {{"jkt", "x"}}}};
+    auto forged = s.keys->SignJwt(claims.dump(), "at+jwt");
     REQUIRE(forged);
     CHECK_FALSE(s.issuer->VerifyAccessToken(forged->compact));
   }

@@ -74,5 +74,58 @@ TEST_SUITE("DumpJson") {
   }
 }
 
+TEST_SUITE("JsonObjectWriter") {
+  TEST_CASE("an access token's claims are written as DumpJson dumps the same object") {
+    const nlohmann::json reference = {
+        {"act", {{"sub", "agent:claude"}}},
+        {"aud", "http://notme.localhost"},
+        {"client_id", "claude"},
+        {"cnf", {{"jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}}},
+        {"exp", 1700000300},
+        {"iat", 1700000000},
+        {"iss", "http://notme.localhost"},
+        {"jti", "abc_-"},
+        {"nbf", 1700000000},
+        {"scope", "repo:read git:sign"},
+        {"sub", "ada@example.test"}};
+    const std::string written = JsonObjectWriter()
+                                    .BeginObject("act")
+                                    .String("sub", "agent:claude")
+                                    .EndObject()
+                                    .String("aud", "http://notme.localhost")
+                                    .String("client_id", "claude")
+                                    .BeginObject("cnf")
+                                    .String("jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")
+                                    .EndObject()
+                                    .Integer("exp", 1700000300)
+                                    .Integer("iat", 1700000000)
+                                    .String("iss", "http://notme.localhost")
+                                    .String("jti", "abc_-")
+                                    .Integer("nbf", 1700000000)
+                                    .String("scope", "repo:read git:sign")
+                                    .String("sub", "ada@example.test")
+                                    .Finish();
+    CHECK(written == DumpJson(reference));
+    CHECK(nlohmann::json::parse(written) == reference);
+  }
+
+  TEST_CASE(
+      "strings that need escaping, non-ASCII and invalid UTF-8 are escaped as nlohmann does") {
+    for (const std::string& value : {std::string("a\"b\\c\n\x01"), std::string("h\xc3\xa9llo"),
+                                    std::string("bad\xff\xfe"), std::string()}) {
+      CAPTURE(value);
+      const nlohmann::json reference = {{"k\"", value}, {"z", -5}};
+      CHECK(JsonObjectWriter().String("k\"", value).Integer("z", -5).Finish() ==
+            DumpJson(reference));
+    }
+  }
+
+  TEST_CASE("an empty object and an empty nested object") {
+    CHECK(JsonObjectWriter().Finish() == "{}");
+    CHECK(JsonObjectWriter().BeginObject("a").EndObject().Integer("b", 0).Finish() ==
+          R"({"a":{},"b":0})");
+  }
+}
+
 }  // namespace
 }  // namespace notme
