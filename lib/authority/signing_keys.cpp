@@ -18,7 +18,7 @@ Result<std::unique_ptr<SigningKeyRing>> SigningKeyRing::Create(const Clock& cloc
   }
   std::unique_ptr<SigningKeyRing> ring(new SigningKeyRing(clock, std::move(options)));
   NOTME_TRY(CurrentKey first, ring->NewKey(clock.NowSeconds()));
-  MutexLock lock(&ring->mu_);
+  WriterLock lock(&ring->mu_);
   ring->current_ = std::make_unique<CurrentKey>(std::move(first));
   ring->RebuildSnapshotLocked();
   return ring;
@@ -39,9 +39,11 @@ Result<SigningKeyRing::CurrentKey> SigningKeyRing::NewKey(int64_t now) const {
 }
 
 Result<SignedJwt> SigningKeyRing::SignJwt(std::string_view claims_json, std::string_view typ) {
-  MutexLock lock(&mu_);
-  // Ed25519SecretKey::Sign must be serialised (SecretBytes is single-owner); the lock
-  // also ties the header's kid to the key that signs.
+  // Shared: workers sign in parallel (the key is KeepReadOnly, so SecretBytes allows
+  // concurrent reads); Rotate's exclusive lock waits for signatures in progress, so once
+  // it returns no token is signed with the old key, whose memory is wiped at once. The
+  // lock also ties the header's kid to the key that signs.
+  ReaderLock lock(&mu_);
   NOTME_TRY(std::string compact,
             jose::SignJwtText(claims_json, typ, current_->kid, current_->secret));
   return SignedJwt{std::move(compact), current_->kid};
@@ -67,21 +69,21 @@ Result<RotationResult> SigningKeyRing::Rotate() {
   const int64_t now = clock_.NowSeconds();
   // Generate outside the lock: signing continues with the old key meanwhile.
   NOTME_TRY(CurrentKey next, NewKey(now));
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   return InstallLocked(std::move(next), now);
 }
 
 Result<std::optional<RotationResult>> SigningKeyRing::MaybeRotate() {
   const int64_t now = clock_.NowSeconds();
   {
-    MutexLock lock(&mu_);
+    WriterLock lock(&mu_);
     PruneLocked(now);
     if (now - current_->created_at < options_.rotation_interval_seconds) {
       return std::optional<RotationResult>();
     }
   }
   NOTME_TRY(CurrentKey next, NewKey(now));
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   // Another thread may have rotated while the key was generated; rotate only once.
   if (now - current_->created_at < options_.rotation_interval_seconds) {
     return std::optional<RotationResult>();
@@ -92,7 +94,7 @@ Result<std::optional<RotationResult>> SigningKeyRing::MaybeRotate() {
 Result<RotationResult> SigningKeyRing::RevokeAllByRotation() {
   const int64_t now = clock_.NowSeconds();
   NOTME_TRY(CurrentKey next, NewKey(now));
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   RotationResult result = InstallLocked(std::move(next), now);
   retired_.clear();
   RebuildSnapshotLocked();
@@ -122,7 +124,7 @@ void SigningKeyRing::RebuildSnapshotLocked() {
 }
 
 Result<crypto::Ed25519PublicKey> SigningKeyRing::VerificationKey(std::string_view kid) {
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   PruneLocked(clock_.NowSeconds());
   if (current_->kid == kid) return current_->secret.public_key();
   for (const RetiredKey& k : retired_) {
@@ -132,7 +134,7 @@ Result<crypto::Ed25519PublicKey> SigningKeyRing::VerificationKey(std::string_vie
 }
 
 std::shared_ptr<const jose::KeySet> SigningKeyRing::VerificationKeys() {
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   PruneLocked(clock_.NowSeconds());
   return snapshot_;
 }
@@ -148,7 +150,7 @@ nlohmann::json JwkEntry(const crypto::Ed25519PublicKey& key, const std::string& 
 }  // namespace
 
 nlohmann::json SigningKeyRing::Jwks() {
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   PruneLocked(clock_.NowSeconds());
   nlohmann::json keys = nlohmann::json::array();
   keys.push_back(JwkEntry(current_->secret.public_key(), current_->kid));
@@ -159,7 +161,7 @@ nlohmann::json SigningKeyRing::Jwks() {
 }
 
 std::vector<SigningKeyInfo> SigningKeyRing::Keys() {
-  MutexLock lock(&mu_);
+  WriterLock lock(&mu_);
   PruneLocked(clock_.NowSeconds());
   std::vector<SigningKeyInfo> out;
   out.push_back({current_->kid, current_->created_at, std::nullopt});
@@ -168,7 +170,7 @@ std::vector<SigningKeyInfo> SigningKeyRing::Keys() {
 }
 
 std::string SigningKeyRing::CurrentKid() const {
-  MutexLock lock(&mu_);
+  ReaderLock lock(&mu_);
   return current_->kid;
 }
 

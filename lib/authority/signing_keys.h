@@ -10,8 +10,9 @@
 //
 // Keys are generated in guarded memory at construction and never leave it: there is no
 // accessor for secret bytes; callers get signatures (SignJwt) and public keys.
-// All time comes from the injected Clock. Thread-safe: one mutex guards all state; the
-// Clock must outlive the ring.
+// All time comes from the injected Clock. Thread-safe: one reader/writer mutex guards all
+// state (signing takes it shared, so workers sign in parallel); the Clock must outlive the
+// ring.
 
 #include <cstddef>
 #include <cstdint>
@@ -138,7 +139,7 @@ class SigningKeyRing {
 
   const Clock& clock_;
   const SigningKeyOptions options_;
-  mutable Mutex mu_;
+  mutable SharedMutex mu_;
   std::unique_ptr<CurrentKey> current_ GUARDED_BY(mu_);
   std::vector<RetiredKey> retired_ GUARDED_BY(mu_);  // newest first
   std::shared_ptr<const jose::KeySet> snapshot_ GUARDED_BY(mu_);

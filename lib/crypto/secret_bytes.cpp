@@ -189,6 +189,10 @@ bool SecretBytes::ConstantTimeEquals(const SecretBytes& other) const {
 SecretBytes::ScopedAccess::ScopedAccess(const SecretBytes& s, bool writable) : s_(s) {
   NOTME_CHECK(s.data_ != nullptr, "access to a moved-from SecretBytes");
   NOTME_CHECK(!(writable && s.read_only_), "write access to a read-only SecretBytes");
+  // A KeepReadOnly buffer stays readable and is never written again: a read changes
+  // nothing, so concurrent readers (signing workers) need no count and no lock.
+  if (s.read_only_) return;
+  counted_ = true;
   // Nested access (comparing a buffer with itself) keeps the outermost protection; the
   // pages become inaccessible again when the outermost scope closes.
   if (s.access_depth_++ > 0) {
@@ -201,7 +205,7 @@ SecretBytes::ScopedAccess::ScopedAccess(const SecretBytes& s, bool writable) : s
 }
 
 SecretBytes::ScopedAccess::~ScopedAccess() {
-  if (--s_.access_depth_ == 0 && s_.toggles_) sodium_mprotect_noaccess(s_.data_);
+  if (counted_ && --s_.access_depth_ == 0 && s_.toggles_) sodium_mprotect_noaccess(s_.data_);
 }
 
 }  // namespace notme::crypto

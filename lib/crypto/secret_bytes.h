@@ -5,7 +5,9 @@
 // excluded from core dumps (MADV_DONTDUMP), zeroed on free. The buffer is kept
 // PROT_NONE (sodium_mprotect_noaccess) while idle; it becomes readable or writable only
 // inside RevealForCrypto()/WriteForInit() callbacks. Move-only; not printable; no
-// implicit conversions. Not thread-safe: one owner at a time (callers serialise access).
+// implicit conversions. Not thread-safe: one owner at a time (callers serialise access),
+// with one exception: after KeepReadOnly(), RevealForCrypto may run on many threads at
+// once (nothing changes on a read any more).
 //
 // Three cheaper variants for hot paths (the reasons are in docs/threat-model.md, "Guarded
 // memory"): KeepReadOnly() for a long-lived key used on every request, AllocateScratch()
@@ -67,7 +69,9 @@ class SecretBytes {
   // buffer becomes read-only for the rest of its life instead of PROT_NONE between uses,
   // which saves two mprotect calls (and their TLB shoot-downs) per use. It stays mlocked,
   // MADV_DONTDUMP and between guard pages; a write faults. WriteForInit afterwards
-  // aborts (NOTME_CHECK). Call once, after the bytes are written, outside any accessor.
+  // aborts (NOTME_CHECK). Call once, after the bytes are written, outside any accessor
+  // and before the buffer is shared: from then on RevealForCrypto is safe to call from
+  // several threads at once (it keeps no count for such a buffer).
   void KeepReadOnly();
 
   // Read access, for crypto code only. The bytes are readable for the duration of `fn`
@@ -103,6 +107,7 @@ class SecretBytes {
 
    private:
     const SecretBytes& s_;
+    bool counted_ = false;  // took part in access_depth_ (never for a KeepReadOnly buffer)
   };
 
   SecretBytes(uint8_t* data, size_t size) : data_(data), size_(size) {}

@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "test_util.h"
 
 namespace notme::crypto {
@@ -154,6 +159,26 @@ TEST_SUITE("Ed25519") {
     auto again = Ed25519SecretKey::FromSeed(*seed);
     REQUIRE(again);
     CHECK(again->public_key() == key->public_key());
+  }
+
+  TEST_CASE("a key kept read-only signs on several threads at once") {
+    auto key = Ed25519SecretKey::Generate();
+    REQUIRE(key);
+    key->KeepReadOnly();
+    std::atomic<int> bad{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 200; ++i) {
+          const std::string message = "m" + std::to_string(t) + "-" + std::to_string(i);
+          if (!Ed25519Verify(key->public_key(), message, key->Sign(message))) ++bad;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(bad.load() == 0);
+    // Still read-only afterwards, and still a key that signs.
+    CHECK(Ed25519Verify(key->public_key(), "after", key->Sign("after")));
   }
 }
 
