@@ -3,10 +3,10 @@
 //   jose_bench [seconds_per_measurement]   (default 2)
 //
 // raw   : crypto_sign_detached + crypto_sign_verify_detached over a token-sized message
-// sign  : SignJwt of an at+jwt access token
+// sign  : SignJwtText of an at+jwt access token (claims written as the daemon writes them)
 // verify: VerifyJwt of that token (key set lookup, strict parse, claims validation)
 // dpop  : DpopValidator::Validate of a fresh EdDSA proof
-// mint  : dpop + building the claims and SignJwt — what POST /token costs in crypto/JOSE
+// mint  : dpop + writing the claims and SignJwtText — what POST /token costs in crypto/JOSE
 // The mint must reach at least 80% of raw (one sign and one verify each); exit 1 if not.
 //
 // The process is pinned to the CPU it starts on. On a shared machine, neighbours steal
@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/json_dump.h"
 #include "crypto/sodium_init.h"
 #include "jose/dpop.h"
 #include "jose/jwt.h"
@@ -80,25 +81,26 @@ int main(int argc, char** argv) {
   notme::FakeClock clock(kNow);
   notme::jose::ClaimsValidator validator(clock, {"http://notme.localhost", "https://api.example", 60, true});
 
-  // Claims are built member by member: nlohmann's initializer-list constructor deep-copies
-  // every element and costs more than the rest of the token's JOSE work.
+  // Claims are written as TokenIssuer::MintBound writes them (JsonObjectWriter, members
+  // sorted) and signed with SignJwtText: the daemon builds no JSON tree for a token.
   const auto claims_for = [](const std::string& jkt) {
-    nlohmann::json c = nlohmann::json::object();
-    c["iss"] = "http://notme.localhost";
-    c["sub"] = "alice";
-    c["client_id"] = "agent-1";
-    c["aud"] = "https://api.example";
-    c["scope"] = "repo:read repo:write";
-    c["iat"] = kNow;
-    c["nbf"] = kNow;
-    c["exp"] = kNow + 300;
-    c["jti"] = "0123456789abcdef0123456789abcdef";
-    c["cnf"]["jkt"] = jkt;
-    return c;
+    return notme::JsonObjectWriter(512)
+        .BeginObject("act").String("sub", "agent:agent-1").EndObject()
+        .String("aud", "https://api.example")
+        .String("client_id", "agent-1")
+        .BeginObject("cnf").String("jkt", jkt).EndObject()
+        .Integer("exp", kNow + 300)
+        .Integer("iat", kNow)
+        .String("iss", "http://notme.localhost")
+        .String("jti", "0123456789abcdef0123456789abcdef")
+        .Integer("nbf", kNow)
+        .String("scope", "repo:read repo:write")
+        .String("sub", "alice")
+        .Finish();
   };
   const std::string jkt =
       notme::jose::PublicJwk::FromEd25519(client_key->public_key()).Thumbprint();
-  const auto token = notme::jose::SignJwt(claims_for(jkt), "at+jwt", kid, *issuer_key);
+  const auto token = notme::jose::SignJwtText(claims_for(jkt), "at+jwt", kid, *issuer_key);
   if (!token) Die("sign failed");
 
   // raw floor: libsodium directly, over a message the size of the token's signing input.
@@ -116,7 +118,7 @@ int main(int argc, char** argv) {
   const auto key_sign_op = [&] { (void)issuer_key->Sign(message); };
   const auto claims = claims_for(jkt);
   const auto sign_op = [&] {
-    if (!notme::jose::SignJwt(claims, "at+jwt", kid, *issuer_key)) Die("sign failed");
+    if (!notme::jose::SignJwtText(claims, "at+jwt", kid, *issuer_key)) Die("sign failed");
   };
   const auto verify_op = [&] {
     if (!notme::jose::VerifyJwt(*token, keys, "at+jwt", validator)) Die("verify failed");
@@ -143,7 +145,7 @@ int main(int argc, char** argv) {
     if (next >= proofs.size()) Die("ran out of proofs");
     auto proof = dpop.Validate(proofs[next++], "POST", kHtu, std::nullopt);
     if (!proof) Die("dpop failed");
-    if (!notme::jose::SignJwt(claims_for(proof->jkt()), "at+jwt", kid, *issuer_key)) {
+    if (!notme::jose::SignJwtText(claims_for(proof->jkt()), "at+jwt", kid, *issuer_key)) {
       Die("sign failed");
     }
   };
