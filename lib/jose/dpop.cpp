@@ -43,19 +43,16 @@ DpopValidator::DpopValidator(DpopOptions options, const Clock& clock, ReplayCach
     : options_(std::move(options)),
       clock_(clock),
       replay_cache_(replay_cache),
-      jwk_cache_(std::make_shared<JwkCache>(kJwkCacheEntries)) {}
+      jwk_cache_(std::make_shared<JwkCache>(kJwkCacheEntries)),
+      header_cache_(std::make_shared<ProofHeaderCache>(kHeaderCacheEntries)) {}
 
-Result<VerifiedDpopProof> DpopValidator::Validate(
-    std::string_view proof, std::string_view method, std::string_view htu,
-    std::optional<std::string_view> access_token) const {
-  // RFC 9449 §4.3 points 1-2: one well-formed JWT. A comma-joined pair of DPoP headers
-  // fails here because ',' and ' ' are not in the compact alphabet.
-  auto jws = internal::DecodeUnverified(proof);
-  if (!jws) return Invalid("", jws.error());
-  const nlohmann::json& header = jws->header;
+Result<ProofHeaderCache::Entry> DpopValidator::CheckHeader(const JwsParts& parts) const {
+  auto decoded = internal::DecodeHeader(parts);
+  if (!decoded) return Invalid("", decoded.error());
+  const nlohmann::json& header = *decoded;
 
   // Points 4-5: typ and an asymmetric algorithm from the allow-list; the algorithm named
-  // by the header must also match the jwk's key type below.
+  // by the header must also match the jwk's key type (checked with the signature).
   const auto alg_member = header.find("alg");
   if (alg_member == header.end() || !alg_member->is_string()) return Invalid("missing alg");
   const auto alg = ParseJwsAlgorithm(alg_member->get_ref<const std::string&>());
@@ -66,13 +63,30 @@ Result<VerifiedDpopProof> DpopValidator::Validate(
   if (auto checked = CheckProtectedHeader(header, *alg, kDpopTyp); !checked) {
     return Invalid("", checked.error());
   }
-
-  // Points 6-7: the signature verifies with the header's jwk, which holds no private key.
+  // Point 7: a public jwk (FromJson refuses private members).
   const auto jwk_member = header.find("jwk");
   if (jwk_member == header.end()) return Invalid("missing jwk");
   auto jwk = jwk_cache_->FromJson(*jwk_member);
   if (!jwk) return Invalid("", jwk.error());
-  auto payload = internal::VerifySignatureAndDecodePayload(jws->parts, *jwk, *alg);
+  return ProofHeaderCache::Entry{*alg, std::move(*jwk)};
+}
+
+Result<VerifiedDpopProof> DpopValidator::Validate(
+    std::string_view proof, std::string_view method, std::string_view htu,
+    std::optional<std::string_view> access_token) const {
+  // RFC 9449 §4.3 points 1-2: one well-formed JWT. A comma-joined pair of DPoP headers
+  // fails here because ',' and ' ' are not in the compact alphabet.
+  auto parts = SplitCompact(proof);
+  if (!parts) return Invalid("", parts.error());
+  // Points 4-7 once per distinct header (ProofHeaderCache: an agent repeats its header).
+  std::optional<ProofHeaderCache::Entry> header = header_cache_->Find(parts->header_b64);
+  if (!header) {
+    NOTME_TRY(header, CheckHeader(*parts));
+    header_cache_->Remember(parts->header_b64, *header);
+  }
+  auto& jwk = header->jwk;
+  // Point 6: the signature verifies with the header's jwk.
+  auto payload = internal::VerifySignatureAndDecodePayload(*parts, jwk, header->alg);
   if (!payload) return Invalid("", payload.error());
 
   // Only now, after the signature, are the claims parsed.
@@ -129,13 +143,13 @@ Result<VerifiedDpopProof> DpopValidator::Validate(
 
   // Replay last, so invalid proofs never occupy the cache. Keyed by key and jti: two
   // clients choosing the same jti do not collide.
-  const std::string replay_key = jwk->Thumbprint() + "." + *jti;
+  const std::string replay_key = jwk.Thumbprint() + "." + *jti;
   if (auto fresh = replay_cache_.CheckAndRemember(replay_key, iat + options_.max_age_seconds + 1);
       !fresh) {
     if (fresh.error().code() == ErrorCode::kReplay) return Invalid("replayed jti");
     return Fail(fresh.error());
   }
-  return VerifiedDpopProof(std::move(*jwk), *jti, iat, *htm, *htu_claim, std::move(nonce));
+  return VerifiedDpopProof(std::move(jwk), *jti, iat, *htm, *htu_claim, std::move(nonce));
 }
 
 }  // namespace notme::jose

@@ -35,6 +35,7 @@
 #include "crypto/sha256.h"
 #include "jose/jwk.h"
 #include "jose/jwk_cache.h"
+#include "jose/jws.h"
 #include "notme/result.h"
 #include "notme/thread_annotations.h"
 
@@ -143,8 +144,9 @@ class VerifiedDpopProof {
 };
 
 // Validates DPoP proofs. Thread-safe: its options are immutable, the replay cache is
-// thread-safe, and it memoises parsed proof keys in a bounded JwkCache (shared by copies)
-// so a client reusing its key skips point validation. Clock and ReplayCache must outlive
+// thread-safe, and it memoises parsed proof keys in a bounded JwkCache and accepted
+// headers in a bounded ProofHeaderCache (both shared by copies) so a client reusing its
+// key skips point validation and the header's parse. Clock and ReplayCache must outlive
 // it.
 class DpopValidator {
  public:
@@ -159,10 +161,15 @@ class DpopValidator {
 
  private:
   static constexpr size_t kJwkCacheEntries = 4096;
+  static constexpr size_t kHeaderCacheEntries = 256;
+  // Points 4-7 for a header not seen before: alg allowed, typ, crit, the jwk.
+  Result<ProofHeaderCache::Entry> CheckHeader(const JwsParts& parts) const;
+
   DpopOptions options_;
   const Clock& clock_;
   ReplayCache& replay_cache_;
   std::shared_ptr<JwkCache> jwk_cache_;
+  std::shared_ptr<ProofHeaderCache> header_cache_;
 };
 
 }  // namespace notme::jose

@@ -45,4 +45,23 @@ size_t JwkCache::size() const {
   return entries_.size();
 }
 
+std::optional<ProofHeaderCache::Entry> ProofHeaderCache::Find(std::string_view header_b64) const {
+  MutexLock lock(&mu_);
+  const auto it = entries_.find(header_b64);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ProofHeaderCache::Remember(std::string_view header_b64, const Entry& entry) {
+  if (max_entries_ == 0 || header_b64.size() > kMaxKeyBytes) return;
+  MutexLock lock(&mu_);
+  if (entries_.size() >= max_entries_) entries_.clear();
+  entries_.insert_or_assign(std::string(header_b64), entry);
+}
+
+size_t ProofHeaderCache::size() const {
+  MutexLock lock(&mu_);
+  return entries_.size();
+}
+
 }  // namespace notme::jose

@@ -9,7 +9,10 @@
 // keys over 1 KiB are not cached. Thread-safe (one mutex).
 
 #include <cstddef>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +38,40 @@ class JwkCache {
   const size_t max_entries_;
   mutable Mutex mu_;
   std::unordered_map<std::string, PublicJwk> entries_ GUARDED_BY(mu_);
+};
+
+// ProofHeaderCache: DPoP proof headers accepted before, by the exact bytes of their
+// base64url segment, with the algorithm and key that decoding, parsing and checking that
+// segment gave (DpopValidator). An agent sends the same header with every proof, so a hit
+// skips the header's base64url decode, strict parse, alg/typ/crit checks and JWK lookup;
+// the signature, claims and replay checks still run on every proof. Keyed on the bytes,
+// so a hit is exactly what the checks would give again. Only accepted headers are kept.
+// Bounded: at most `max_entries` (emptied when full), segments over 1 KiB are not kept.
+// Thread-safe (one mutex).
+class ProofHeaderCache {
+ public:
+  struct Entry {
+    JwsAlgorithm alg;
+    PublicJwk jwk;
+  };
+
+  explicit ProofHeaderCache(size_t max_entries) : max_entries_(max_entries) {}
+  ProofHeaderCache(const ProofHeaderCache&) = delete;
+  ProofHeaderCache& operator=(const ProofHeaderCache&) = delete;
+
+  std::optional<Entry> Find(std::string_view header_b64) const EXCLUDES(mu_);
+  void Remember(std::string_view header_b64, const Entry& entry) EXCLUDES(mu_);
+  size_t size() const EXCLUDES(mu_);
+
+ private:
+  struct Hash {  // lookups by string_view, no copy
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  static constexpr size_t kMaxKeyBytes = 1024;
+  const size_t max_entries_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace notme::jose

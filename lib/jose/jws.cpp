@@ -55,14 +55,17 @@ std::string KidOf(const nlohmann::json& header) {
 
 namespace internal {
 
-Result<UnverifiedJws> DecodeUnverified(std::string_view compact) {
-  NOTME_TRY(JwsParts parts, SplitCompact(compact));
+Result<nlohmann::json> DecodeHeader(const JwsParts& parts) {
   auto json_text = Base64UrlDecodeToString(parts.header_b64);
   if (!json_text) {
     return Fail(ErrorCode::kMalformed, "jws header: " + json_text.error().message());
   }
-  NOTME_TRY(nlohmann::json header, ParseStrictJsonObject(*json_text, "jws header",
-                                                         kMaxCompactJwsBytes, kMaxHeaderDepth));
+  return ParseStrictJsonObject(*json_text, "jws header", kMaxCompactJwsBytes, kMaxHeaderDepth);
+}
+
+Result<UnverifiedJws> DecodeUnverified(std::string_view compact) {
+  NOTME_TRY(JwsParts parts, SplitCompact(compact));
+  NOTME_TRY(nlohmann::json header, DecodeHeader(parts));
   return UnverifiedJws{parts, std::move(header)};
 }
 

@@ -20,7 +20,10 @@ struct UnverifiedJws {
   nlohmann::json header;
 };
 
-// SplitCompact + base64url + ParseStrictJsonObject of the header (depth ≤ 4).
+// base64url + ParseStrictJsonObject of a split token's header (depth ≤ 4).
+Result<nlohmann::json> DecodeHeader(const JwsParts& parts);
+
+// SplitCompact + DecodeHeader.
 Result<UnverifiedJws> DecodeUnverified(std::string_view compact);
 
 // Checks that `key` is of algorithm `alg`, verifies the signature over the signing input

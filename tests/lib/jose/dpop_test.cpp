@@ -499,6 +499,63 @@ TEST_SUITE("Dpop") {
     CHECK(cache.size() == 0);
   }
 
+  // The validator remembers headers it accepted (ProofHeaderCache); everything after the
+  // header must still be checked on every proof that repeats one.
+  TEST_CASE_FIXTURE(Fixture, "a header accepted before does not carry a bad proof") {
+    REQUIRE(Check(Proof(Header(), Claims())));  // the header is now known
+    // Same header bytes, signed by another key: the signature still decides.
+    const std::string forged = SignRaw(DumpCompact(Header()), DumpCompact(Claims()), stranger);
+    CHECK(forged.substr(0, forged.find('.')) == B64(DumpCompact(Header())));
+    ExpectInvalid(forged, "does not verify");
+    // Same header, a signature cut short or missing.
+    std::string proof = Proof(Header(), [&] { auto c = Claims(); c["jti"] = "id-2"; return c; }());
+    ExpectInvalid(proof.substr(0, proof.size() - 4), "");
+    ExpectInvalid(proof.substr(0, proof.rfind('.') + 1), "");
+    // Same header, claims that fail: replayed jti, wrong htm, stale iat, ath without token.
+    ExpectInvalid(Proof(Header(), Claims()), "replayed");
+    auto c = Claims();
+    c["jti"] = "id-3";
+    c["htm"] = "GET";
+    ExpectInvalid(Proof(Header(), c), "htm");
+    c["htm"] = "POST";
+    c["iat"] = kNow - 3600;
+    ExpectInvalid(Proof(Header(), c), "iat");
+    c["iat"] = kNow;
+    c["ath"] = "x";
+    ExpectInvalid(Proof(Header(), c), "ath");
+    // And a fresh proof with the known header still passes.
+    c.erase("ath");
+    CHECK(Check(Proof(Header(), c)));
+  }
+
+  TEST_CASE_FIXTURE(Fixture, "a refused header is refused every time") {
+    auto h = Header();
+    h["typ"] = "jwt";
+    ExpectInvalid(Proof(h, Claims()), "typ");
+    auto c = Claims();
+    c["jti"] = "id-2";
+    ExpectInvalid(Proof(h, c), "typ");
+    h = Header();
+    h["alg"] = "ES256";
+    ExpectInvalid(Proof(h, c), "key type");
+    ExpectInvalid(Proof(h, c), "key type");
+  }
+
+  TEST_CASE("a header accepted by one validator is not accepted by a stricter one") {
+    DpopOptions strict_options;
+    strict_options.allowed_algs = {JwsAlgorithm::kEdDSA};
+    const std::string proof = std::string(kRfcHeaderB64) + kRfcTokenProofRest;
+    FakeClock rfc_clock(1562262616);
+    InMemoryReplayCache rfc_cache(100, rfc_clock);
+    DpopValidator rfc_lenient(DpopOptions{}, rfc_clock, rfc_cache);
+    DpopValidator rfc_strict(strict_options, rfc_clock, rfc_cache);
+    REQUIRE(rfc_lenient.Validate(proof, "POST", "https://server.example.com/token", std::nullopt));
+    const auto refused =
+        rfc_strict.Validate(proof, "POST", "https://server.example.com/token", std::nullopt);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message().find("alg not allowed") != std::string::npos);
+  }
+
   TEST_CASE_FIXTURE(Fixture, "CreateDpopProof refuses an empty method or URL") {
     CHECK(CreateDpopProof(client, "", kHtu, kNow).error().code() == ErrorCode::kInvalidArgument);
     CHECK_FALSE(CreateDpopProof(client, "POST", "", kNow));

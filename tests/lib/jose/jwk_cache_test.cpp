@@ -69,5 +69,34 @@ TEST_SUITE("JwkCache") {
   }
 }
 
+TEST_SUITE("ProofHeaderCache") {
+  TEST_CASE("a header is found only by its exact bytes") {
+    ProofHeaderCache cache(8);
+    const auto jwk = PublicJwk::FromJson(JwkOf(testing::kRfc8037SeedHex));
+    REQUIRE(jwk);
+    cache.Remember("eyJhIjoxfQ", {JwsAlgorithm::kEdDSA, *jwk});
+    const auto hit = cache.Find("eyJhIjoxfQ");
+    REQUIRE(hit);
+    CHECK(hit->alg == JwsAlgorithm::kEdDSA);
+    CHECK(hit->jwk.Thumbprint() == jwk->Thumbprint());
+    CHECK_FALSE(cache.Find("eyJhIjoxfq"));
+    CHECK_FALSE(cache.Find("eyJhIjoxf"));
+    CHECK_FALSE(cache.Find(""));
+  }
+
+  TEST_CASE("the cache never holds more than its bound, and skips long headers") {
+    ProofHeaderCache cache(2);
+    const auto jwk = PublicJwk::FromJson(JwkOf(testing::kRfc8037SeedHex));
+    REQUIRE(jwk);
+    for (const char* h : {"a", "b", "c"}) cache.Remember(h, {JwsAlgorithm::kEdDSA, *jwk});
+    CHECK(cache.size() <= 2);
+    cache.Remember(std::string(1025, 'x'), {JwsAlgorithm::kEdDSA, *jwk});
+    CHECK_FALSE(cache.Find(std::string(1025, 'x')));
+    ProofHeaderCache none(0);
+    none.Remember("a", {JwsAlgorithm::kEdDSA, *jwk});
+    CHECK(none.size() == 0);
+  }
+}
+
 }  // namespace
 }  // namespace notme::jose
