@@ -1,6 +1,8 @@
 // The OAuth endpoints of CONTRACT.md "HTTP API": RFC 8414 metadata, the JWKS, the token
 // endpoint (client_credentials + DPoP, RFC 6749 §4.4, RFC 9449 §5), RFC 7662
 // introspection and RFC 7009 revocation.
+#include <algorithm>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -109,8 +111,8 @@ void HandleToken(DaemonContext& ctx, const server::Request& req, server::Respons
                        audit_agent);
   }
   for (const auto& [name, value] : *form) {
-    static const std::set<std::string> kKnown = {"grant_type", "client_id", "scope", "resource"};
-    if (!kKnown.contains(name)) {
+    constexpr std::string_view kKnown[] = {"grant_type", "client_id", "scope", "resource"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
       return RefuseToken(ctx, res,
                          Error(ErrorCode::kInvalidRequest, "unexpected parameter '" + name + "'"),
                          audit_agent);
@@ -187,9 +189,14 @@ nlohmann::json AuthorizationServerMetadata(const DaemonContext& ctx) {
 
 void AuditTokenMinted(DaemonContext& ctx, const authority::IssuedToken& issued,
                       std::string_view via) {
-  nlohmann::json fields = {{"jti", issued.jti}, {"scope", issued.scope},
-                           {"aud", issued.audience}, {"kid", issued.kid},
-                           {"jkt", issued.jkt}, {"exp", issued.exp}};
+  // Member by member: an initializer list would deep-copy every element (once per mint).
+  nlohmann::json fields = nlohmann::json::object();
+  fields["jti"] = issued.jti;
+  fields["scope"] = issued.scope;
+  fields["aud"] = issued.audience;
+  fields["kid"] = issued.kid;
+  fields["jkt"] = issued.jkt;
+  fields["exp"] = issued.exp;
   if (!via.empty()) fields["via"] = std::string(via);
   Audit(ctx, authority::kAuditTokenMinted, issued.agent, "", std::move(fields));
 }
