@@ -32,4 +32,10 @@ Result<UnverifiedJws> DecodeUnverified(std::string_view compact);
 Result<std::string> VerifySignatureAndDecodePayload(const JwsParts& parts, const PublicJwk& key,
                                                     JwsAlgorithm alg);
 
+// The signing step of SignCompactEdDsa (jws_sign.cpp) for a protected header the caller
+// wrote as compact JSON text. The caller guarantees it is an object with "alg":"EdDSA"
+// and no "crit" (SignJwtText writes it from fixed members). Errors: kTooLarge.
+Result<std::string> SignCompactEdDsaText(std::string_view header_json, std::string_view payload,
+                                         const crypto::Ed25519SecretKey& key);
+
 }  // namespace notme::jose::internal

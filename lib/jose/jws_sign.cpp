@@ -5,6 +5,7 @@
 
 #include "jose/base64url.h"
 #include "jose/json.h"
+#include "jose/jws_internal.h"
 
 namespace notme::jose {
 
@@ -29,6 +30,13 @@ Result<std::string> SignCompactEdDsa(const nlohmann::json& header, std::string_v
     full["alg"] = "EdDSA";
     header_json = DumpCompact(full);
   }
+  return internal::SignCompactEdDsaText(header_json, payload, key);
+}
+
+namespace internal {
+
+Result<std::string> SignCompactEdDsaText(std::string_view header_json, std::string_view payload,
+                                         const crypto::Ed25519SecretKey& key) {
   std::string token;
   token.reserve((header_json.size() + payload.size()) * 4 / 3 + 96);
   token += Base64UrlEncode(header_json);
@@ -43,5 +51,7 @@ Result<std::string> SignCompactEdDsa(const nlohmann::json& header, std::string_v
   token += Base64UrlEncode(signature.bytes());
   return token;
 }
+
+}  // namespace internal
 
 }  // namespace notme::jose

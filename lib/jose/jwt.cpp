@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "jose/json.h"
+#include "jose/jws_internal.h"
+#include "base/json_dump.h"
 
 namespace notme::jose {
 namespace {
@@ -12,15 +14,19 @@ constexpr int kMaxClaimsDepth = 4;
 
 Result<std::optional<int64_t>> OptionalNumericDate(const nlohmann::json& claims,
                                                    const char* name) {
-  const auto it = claims.find(name);
-  if (it == claims.end()) return std::optional<int64_t>();
+  // The object's map directly: g++ 12 warns (-Wnull-dereference) about nlohmann's
+  // iterator here depending on how the caller is inlined.
+  const auto& members = claims.get_ref<const nlohmann::json::object_t&>();
+  const auto it = members.find(name);
+  if (it == members.end()) return std::optional<int64_t>();
+  const nlohmann::json& value = it->second;
   // NumericDate (RFC 7519 §2). notme issues integers and refuses fractions and values
   // outside int64 rather than rounding them.
-  if (it->is_number_integer() && !it->is_number_unsigned()) {
-    return std::optional<int64_t>(it->get<int64_t>());
+  if (value.is_number_integer() && !value.is_number_unsigned()) {
+    return std::optional<int64_t>(value.get<int64_t>());
   }
-  if (it->is_number_unsigned() && it->get<uint64_t>() <= uint64_t{INT64_MAX}) {
-    return std::optional<int64_t>(static_cast<int64_t>(it->get<uint64_t>()));
+  if (value.is_number_unsigned() && value.get<uint64_t>() <= uint64_t{INT64_MAX}) {
+    return std::optional<int64_t>(static_cast<int64_t>(value.get<uint64_t>()));
   }
   return Fail(ErrorCode::kMalformed, std::string("jwt: ") + name + " is not an integer");
 }
@@ -163,11 +169,13 @@ Result<std::string> SignJwtText(std::string_view claims_json, std::string_view t
   if (claims_json.size() < 2 || claims_json.front() != '{' || claims_json.back() != '}') {
     return Fail(ErrorCode::kInvalidArgument, "jwt: claims must be a JSON object");
   }
-  nlohmann::json header = nlohmann::json::object();
-  header["alg"] = "EdDSA";
-  if (!typ.empty()) header["typ"] = typ;
-  if (!kid.empty()) header["kid"] = kid;
-  return SignCompactEdDsa(header, claims_json, key);
+  // The members in DumpCompact's (sorted) order, so the header is byte for byte what
+  // SignJwt's tree would give; typ and kid are the issuer's own values.
+  JsonObjectWriter header(96);
+  header.String("alg", "EdDSA");
+  if (!kid.empty()) header.String("kid", kid);
+  if (!typ.empty()) header.String("typ", typ);
+  return internal::SignCompactEdDsaText(header.Finish(), claims_json, key);
 }
 
 }  // namespace notme::jose

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "jose/json.h"
 #include "jose/kid.h"
 #include "jose_test_util.h"
 
@@ -259,6 +260,40 @@ TEST_SUITE("Jwt") {
   TEST_CASE_FIXTURE(Fixture, "SignJwt refuses claims that are not an object") {
     CHECK(SignJwt(nlohmann::json::array(), "at+jwt", kid, key).error().code() ==
           ErrorCode::kInvalidArgument);
+  }
+
+  TEST_CASE_FIXTURE(Fixture, "SignJwtText gives SignJwt's token byte for byte") {
+    // Its header is written member by member, not dumped from a tree: the bytes (and so
+    // the signature, Ed25519 being deterministic) must not differ.
+    const std::string claims = DumpCompact(Claims());
+    for (const auto& [typ, k] : {std::pair<std::string, std::string>{"at+jwt", kid},
+                                 {"", kid},
+                                 {"at+jwt", ""},
+                                 {"", ""},
+                                 {"a\"b", "k\u00e9\n"}}) {
+      const auto text = SignJwtText(claims, typ, k, key);
+      const auto tree = SignJwt(Claims(), typ, k, key);
+      REQUIRE(text);
+      REQUIRE(tree);
+      CHECK(*text == *tree);
+    }
+    CHECK(VerifyJwt(*SignJwtText(claims, "at+jwt", kid, key), keys, "at+jwt", validator));
+  }
+
+  TEST_CASE_FIXTURE(Fixture, "SignJwtText refuses text that is not delimited as an object") {
+    for (const char* bad : {"", "{", "}", "[]", "\"{}\"", " {}", "{} ", "null"}) {
+      CAPTURE(bad);
+      const auto r = SignJwtText(bad, "at+jwt", kid, key);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code() == ErrorCode::kInvalidArgument);
+    }
+  }
+
+  TEST_CASE_FIXTURE(Fixture, "SignJwtText refuses a token over the size limit") {
+    const std::string claims = "{\"x\":\"" + std::string(kMaxCompactJwsBytes, 'a') + "\"}";
+    const auto r = SignJwtText(claims, "at+jwt", kid, key);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == ErrorCode::kTooLarge);
   }
 }
 
