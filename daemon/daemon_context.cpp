@@ -20,6 +20,13 @@ void Audit(DaemonContext& ctx, std::string_view event, std::string agent, std::s
   if (!r) spdlog::error("audit log write failed ({}): {}", event, r.error().message());
 }
 
+void Audit(DaemonContext& ctx, std::string_view event, std::string agent,
+           std::span<const authority::AuditField> fields) {
+  authority::AuditEvent e{event, CurrentAuditPeer(), std::move(agent), {}, nlohmann::json()};
+  auto r = ctx.audit.Append(std::move(e), fields);
+  if (!r) spdlog::error("audit log write failed ({}): {}", event, r.error().message());
+}
+
 void SendError(server::Response& res, const Error& error, authority::ErrorContext context) {
   const authority::HttpError mapped = authority::MapError(error.code(), context);
   server::SendJson(res, mapped.status, authority::ErrorResponseJson(error, context));

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -63,6 +64,10 @@ std::optional<authority::AuditPeer> CurrentAuditPeer();
 // returned (the request's answer does not depend on it).
 void Audit(DaemonContext& ctx, std::string_view event, std::string agent, std::string reason,
            nlohmann::json fields = nlohmann::json::object());
+// The same with scalar fields, sorted by key (authority::AuditField), for events written
+// once per request: no JSON tree is built.
+void Audit(DaemonContext& ctx, std::string_view event, std::string agent,
+           std::span<const authority::AuditField> fields);
 
 // Answers with the JSON error the authority's mapping gives for `error`, plus the
 // `WWW-Authenticate` challenge when the mapping asks for one.

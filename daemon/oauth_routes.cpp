@@ -189,16 +189,13 @@ nlohmann::json AuthorizationServerMetadata(const DaemonContext& ctx) {
 
 void AuditTokenMinted(DaemonContext& ctx, const authority::IssuedToken& issued,
                       std::string_view via) {
-  // Member by member: an initializer list would deep-copy every element (once per mint).
-  nlohmann::json fields = nlohmann::json::object();
-  fields["jti"] = issued.jti;
-  fields["scope"] = issued.scope;
-  fields["aud"] = issued.audience;
-  fields["kid"] = issued.kid;
-  fields["jkt"] = issued.jkt;
-  fields["exp"] = issued.exp;
-  if (!via.empty()) fields["via"] = std::string(via);
-  Audit(ctx, authority::kAuditTokenMinted, issued.agent, "", std::move(fields));
+  // Once per mint: scalar fields in key order, written without a JSON tree.
+  const authority::AuditField fields[] = {
+      {"aud", issued.audience}, {"exp", issued.exp},     {"jkt", issued.jkt}, {"jti", issued.jti},
+      {"kid", issued.kid},      {"scope", issued.scope}, {"via", via}};
+  std::span<const authority::AuditField> present(fields);
+  if (via.empty()) present = present.first(present.size() - 1);
+  Audit(ctx, authority::kAuditTokenMinted, issued.agent, present);
 }
 
 void InstallOAuthRoutes(server::UnixHttpServer& server, DaemonContext& ctx) {

@@ -198,9 +198,19 @@ Result<uint64_t> AuditLog::Append(const AuditEvent& event) {
   return Append(std::move(copy));
 }
 
-Result<uint64_t> AuditLog::Append(AuditEvent&& event) {
+Result<uint64_t> AuditLog::Append(AuditEvent&& event,
+                                  std::span<const AuditField> scalar_fields) {
   if (!event.fields.is_object() && !event.fields.is_null()) {
     return Fail(ErrorCode::kInvalidArgument, "audit: fields must be a JSON object");
+  }
+  const auto& scalars = scalar_fields;
+  if (!scalars.empty() && !event.fields.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "audit: fields given both as JSON and as scalars");
+  }
+  for (size_t i = 1; i < scalars.size(); ++i) {
+    if (!(scalars[i - 1].key < scalars[i].key)) {
+      return Fail(ErrorCode::kInvalidArgument, "audit: scalar fields not sorted or repeated");
+    }
   }
   // The line is written member by member rather than built as a JSON tree (once per
   // mint): the caller's fields and the entry's own members (agent, event, peer, reason,
@@ -247,18 +257,33 @@ Result<uint64_t> AuditLog::Append(AuditEvent&& event) {
       if (present(own[next_own])) write_own(own[next_own]);
     }
   };
+  // A field's member, unless the entry has its own of that name (which wins): the
+  // string to write its value into, or null.
+  auto field_member = [&](std::string_view key) -> std::string* {
+    own_before(key);
+    const bool own_key = std::find(own.begin(), own.end(), key) != own.end();
+    if (own_key && (key == "seq" || present(key))) return nullptr;
+    std::string& out = member(key);
+    if (IsCredentialName(key)) {
+      json_dump_internal::AppendString(out, kRedacted);
+      return nullptr;
+    }
+    return &out;
+  };
   if (event.fields.is_object()) {
     for (auto it = event.fields.begin(); it != event.fields.end(); ++it) {
-      const std::string& key = it.key();
-      own_before(key);
-      const bool own_key = std::find(own.begin(), own.end(), key) != own.end();
-      if (own_key && (key == "seq" || present(key))) continue;  // the entry's own wins
-      std::string& out = member(key);
-      if (IsCredentialName(key)) {
-        json_dump_internal::AppendString(out, kRedacted);
-      } else {
+      if (std::string* out = field_member(it.key())) {
         Redact(it.value());
-        json_dump_internal::Append(out, it.value());
+        json_dump_internal::Append(*out, it.value());
+      }
+    }
+  }
+  for (const AuditField& f : scalars) {
+    if (std::string* out = field_member(f.key)) {
+      if (const auto* s = std::get_if<std::string_view>(&f.value)) {
+        text(*out, *s);
+      } else {
+        json_dump_internal::AppendInteger(*out, std::get<int64_t>(f.value));
       }
     }
   }

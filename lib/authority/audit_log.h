@@ -26,8 +26,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +61,14 @@ struct AuditPeer {
   pid_t pid = 0;
   uid_t uid = 0;
   std::string exe;  // empty when unknown
+};
+
+// An extra member with a string or integer value, for events written once per request
+// (a mint): the line is written from these without building a JSON tree. Redacted like
+// any field.
+struct AuditField {
+  std::string_view key;
+  std::variant<std::string_view, int64_t> value;
 };
 
 struct AuditEvent {
@@ -98,7 +108,10 @@ class AuditLog {
   // seq is not used); kInvalidArgument when `fields` is neither an object nor null.
   Result<uint64_t> Append(const AuditEvent& event) EXCLUDES(mu_);
   // The same, taking `event`'s fields and strings instead of copying them (once per mint).
-  Result<uint64_t> Append(AuditEvent&& event) EXCLUDES(mu_);
+  // `scalar_fields` are extra members given as scalars instead of in event.fields (which
+  // must then be empty): sorted by key without repeats, or kInvalidArgument.
+  Result<uint64_t> Append(AuditEvent&& event, std::span<const AuditField> scalar_fields = {})
+      EXCLUDES(mu_);
 
   // Entries with seq > after_seq (for `agent`, only that agent's), oldest first, at most
   // min(limit, kMaxReadLimit). Torn or unparsable lines are skipped. Errors: kIo.

@@ -92,6 +92,71 @@ TEST_SUITE("AuditLog") {
     CHECK(page->entries[0] == first);
   }
 
+  TEST_CASE("scalar fields give the line the same fields in a JSON tree give") {
+    const std::string jwt = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2ln";
+    // Before and after "seq", named like entry members (the entry's own wins, "seq"
+    // always), a credential name, a JWS-shaped value, an empty value, UTF-8, quotes.
+    const AuditField scalars[] = {
+        {"a\"q", std::string_view("x\ny")}, {"agent", std::string_view("shadow")},
+        {"aud", std::string_view("")},      {"exp", int64_t{kNow + 300}},
+        {"jti", std::string_view(jwt)},     {"kid", std::string_view("k1")},
+        {"password", std::string_view("hunter2")}, {"scope", std::string_view("a b")},
+        {"seq", int64_t{7}},                {"token", int64_t{5}},
+        {"ts", int64_t{1}},                 {"via", std::string_view("/v1/tokens")},
+        {"\u00e9", int64_t{-1}}};
+    nlohmann::json tree = nlohmann::json::object();
+    for (const AuditField& f : scalars) {
+      if (const auto* v = std::get_if<std::string_view>(&f.value)) {
+        tree[std::string(f.key)] = std::string(*v);
+      } else {
+        tree[std::string(f.key)] = std::get<int64_t>(f.value);
+      }
+    }
+    for (const bool with_peer : {true, false}) {
+      CAPTURE(with_peer);
+      std::optional<AuditPeer> peer;
+      if (with_peer) peer = AuditPeer{42, 1000, "/usr/bin/git"};
+      TempDir a, b;
+      FakeClock clock(kNow);
+      auto by_tree = OpenLog(a, clock);
+      auto by_scalars = OpenLog(b, clock);
+      REQUIRE(by_tree->Append({kAuditTokenMinted, peer, "claude", "", tree}));
+      REQUIRE(by_scalars->Append({kAuditTokenMinted, peer, "claude", "", nullptr}, scalars));
+      // Without an agent, the field of that name is written.
+      REQUIRE(by_tree->Append({kAuditTokenMinted, peer, "", "why", tree}));
+      REQUIRE(by_scalars->Append({kAuditTokenMinted, peer, "", "why", nullptr}, scalars));
+      const std::string text = ReadAll(b.path() / "audit.log");
+      CHECK(text == ReadAll(a.path() / "audit.log"));
+      CHECK(text.find(jwt) == std::string::npos);
+      CHECK(text.find("hunter2") == std::string::npos);
+      CHECK(text.find("\"seq\":7") == std::string::npos);
+      auto page = by_scalars->Read(0, 10, std::nullopt);
+      REQUIRE(page);
+      REQUIRE(page->entries.size() == 2);
+      CHECK(page->entries[1]["agent"] == "shadow");
+    }
+  }
+
+  TEST_CASE("scalar fields out of order, repeated or beside tree fields are refused") {
+    TempDir dir;
+    FakeClock clock(kNow);
+    auto log = OpenLog(dir, clock);
+    const AuditField unsorted[] = {{"jti", std::string_view("j1")}, {"aud", std::string_view("")}};
+    const AuditField repeated[] = {{"jti", std::string_view("j1")}, {"jti", int64_t{1}}};
+    const AuditField fine[] = {{"jti", std::string_view("j1")}};
+    for (auto bad : {std::span<const AuditField>(unsorted), std::span<const AuditField>(repeated)}) {
+      const auto r = log->Append({kAuditTokenMinted, std::nullopt, "claude", "", nullptr}, bad);
+      REQUIRE_FALSE(r);
+      CHECK(r.error().code() == ErrorCode::kInvalidArgument);
+    }
+    const auto both = log->Append(Minted("claude", "j2"), fine);
+    REQUIRE_FALSE(both);
+    CHECK(both.error().code() == ErrorCode::kInvalidArgument);
+    // Nothing was written for the refused events, and seq did not move.
+    CHECK(ReadAll(dir.path() / "audit.log").empty());
+    CHECK(AppendOk(*log, Minted("claude", "j3")) == 1u);
+  }
+
   TEST_CASE("the log file is created owner-only") {
     TempDir dir;
     FakeClock clock(kNow);
