@@ -24,6 +24,7 @@
 // --check turns it into the load test (tests/integration/daemon_tests.cmake): exit 1 on
 // any failed mint or when RSS grows more than the budget after warm-up.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -87,13 +88,23 @@ struct Response {
   bool close = false;  // the server announced Connection: close
 };
 
+// One read with a timeout, as notme's own client (httplib) reads: poll for input, then
+// recv. The wait matters beyond bounding the bench: a thread blocked in recv on a Unix
+// stream socket also sleeps on the socket's write-space queue, so the daemon's reading
+// of the request would wake it for nothing; poll waits for input only.
+ssize_t RecvWithTimeout(int fd, char* into, size_t room) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 10'000) != 1) return -1;
+  return ::recv(fd, into, room, 0);
+}
+
 // Reads one HTTP response (Content-Length framed).
 Response ReadResponse(int fd, std::string& buf, std::string* body) {
   Response r;
   size_t head_end;
   while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
     char tmp[8192];
-    ssize_t n = ::recv(fd, tmp, sizeof(tmp), 0);
+    ssize_t n = RecvWithTimeout(fd, tmp, sizeof(tmp));
     if (n <= 0) return r;
     buf.append(tmp, static_cast<size_t>(n));
   }
@@ -104,7 +115,7 @@ Response ReadResponse(int fd, std::string& buf, std::string* body) {
   if (cl != std::string::npos) len = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
   while (buf.size() < head_end + 4 + len) {
     char tmp[8192];
-    ssize_t n = ::recv(fd, tmp, sizeof(tmp), 0);
+    ssize_t n = RecvWithTimeout(fd, tmp, sizeof(tmp));
     if (n <= 0) return r;
     buf.append(tmp, static_cast<size_t>(n));
   }
