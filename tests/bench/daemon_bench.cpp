@@ -12,7 +12,10 @@
 //
 // Beside it, in the same run: the crypto floor (raw libsodium: one Ed25519 sign + one
 // verify per mint) on as many threads as the daemon has busy workers (one per connection,
-// so --clients threads), the better of a measurement before and after the mints; and
+// so --clients threads), the better of a measurement before and after the mints; per
+// round, a 0.3 s floor slice right after each timed round (the median of the rounds'
+// ratios is the figure to trust on a machine whose speed drifts: a round and its slice
+// share the conditions that one floor before and one after the whole run do not); and
 // CPU time per mint — the daemon's (from /proc/<pid>/stat) against the floor's
 // (CLOCK_THREAD_CPUTIME_ID) — which a loaded machine disturbs much less than wall time.
 // Also the daemon's RSS (idle, after warm-up, at the end; --smaps lists the idle resident
@@ -261,9 +264,9 @@ struct Floor {
   double cpu_us_per_op = 0;    // CPU time of one pair
 };
 
-// Raw libsodium (one Ed25519 sign + one verify) on `threads` threads for ~1 s: the work a
-// mint cannot avoid (verify the proof, sign the token).
-Floor CryptoFloor(int threads) {
+// Raw libsodium (one Ed25519 sign + one verify) on `threads` threads for `how_long`: the
+// work a mint cannot avoid (verify the proof, sign the token).
+Floor CryptoFloor(int threads, std::chrono::milliseconds how_long = std::chrono::seconds(1)) {
   std::atomic<long> ops{0};
   std::atomic<double> cpu{0};
   std::atomic<bool> stop{false};
@@ -290,7 +293,7 @@ Floor CryptoFloor(int threads) {
     });
   }
   auto t0 = Clock::now();
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::this_thread::sleep_for(how_long);
   stop = true;
   for (auto& t : ts) t.join();
   Floor f;
@@ -413,6 +416,14 @@ int main(int argc, char** argv) {
   // others wait): the first arrival of a round ends proof making and starts the timed
   // part, the second ends it.
   double timed_seconds = 0;
+  // Each timed round beside a floor slice measured right after it, while every client
+  // waits: on a machine whose speed drifts (a shared VM), a round and its slice see the
+  // same conditions, which one floor before and one after the whole run do not.
+  struct RoundVsFloor {
+    double throughput_ratio;  // round's mints/s over the slice's pairs/s
+    double cpu_ratio;         // daemon CPU per mint over the slice's CPU per pair
+  };
+  std::vector<RoundVsFloor> per_round;
   CpuTimes daemon_cpu, round_cpu0;
   Clock::time_point round_t0{};
   long rss_warm = -1;
@@ -427,10 +438,16 @@ int main(int argc, char** argv) {
       round_t0 = Clock::now();
     } else {
       if (counts) {
-        timed_seconds += std::chrono::duration<double>(Clock::now() - round_t0).count();
+        const double seconds = std::chrono::duration<double>(Clock::now() - round_t0).count();
+        timed_seconds += seconds;
         const CpuTimes now = ProcessCpu(d.pid);
-        daemon_cpu.user += now.user - round_cpu0.user;
-        daemon_cpu.system += now.system - round_cpu0.system;
+        const double user = now.user - round_cpu0.user, system = now.system - round_cpu0.system;
+        daemon_cpu.user += user;
+        daemon_cpu.system += system;
+        const double mints = static_cast<double>(rounds[round_index]) * o.clients;
+        const Floor slice = CryptoFloor(floor_threads, std::chrono::milliseconds(300));
+        per_round.push_back({mints / seconds / slice.ops_per_second,
+                             1e6 * (user + system) / mints / slice.cpu_us_per_op});
       }
       done_mints += rounds[round_index++];
     }
@@ -512,6 +529,24 @@ int main(int argc, char** argv) {
               "us/(sign+verify) -> %.0f%%); clients %.1f us/mint\n",
               daemon_cpu_us, 1e6 * daemon_cpu.user / n_timed, 1e6 * daemon_cpu.system / n_timed,
               floor_cpu, 100.0 * floor_cpu / daemon_cpu_us, 1e6 * clients_cpu / n_timed);
+  if (!per_round.empty()) {
+    std::vector<double> tr, cr;
+    for (const auto& r : per_round) {
+      tr.push_back(r.throughput_ratio);
+      cr.push_back(r.cpu_ratio);
+    }
+    std::sort(tr.begin(), tr.end());
+    std::sort(cr.begin(), cr.end());
+    auto median = [](const std::vector<double>& v) {
+      const size_t n = v.size();
+      return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    };
+    std::printf("  per round         %10.0f%% of floor (median of %zu rounds, each beside a "
+                "floor slice right after it; %.0f-%.0f%%); daemon CPU %.2fx the slice's "
+                "(%.2f-%.2f)\n",
+                100 * median(tr), tr.size(), 100 * tr.front(), 100 * tr.back(), median(cr),
+                cr.front(), cr.back());
+  }
   std::printf("  latency p50       %10.0f us\n", pct(0.50));
   std::printf("  latency p99       %10.0f us\n", pct(0.99));
   std::printf("  RSS idle          %10ld KiB (private dirty %ld KiB)\n", rss_idle, private_idle);
