@@ -203,12 +203,11 @@ Result<uint64_t> AuditLog::Append(AuditEvent&& event,
   if (!event.fields.is_object() && !event.fields.is_null()) {
     return Fail(ErrorCode::kInvalidArgument, "audit: fields must be a JSON object");
   }
-  const auto& scalars = scalar_fields;
-  if (!scalars.empty() && !event.fields.empty()) {
+  if (!scalar_fields.empty() && !event.fields.empty()) {
     return Fail(ErrorCode::kInvalidArgument, "audit: fields given both as JSON and as scalars");
   }
-  for (size_t i = 1; i < scalars.size(); ++i) {
-    if (!(scalars[i - 1].key < scalars[i].key)) {
+  for (size_t i = 1; i < scalar_fields.size(); ++i) {
+    if (!(scalar_fields[i - 1].key < scalar_fields[i].key)) {
       return Fail(ErrorCode::kInvalidArgument, "audit: scalar fields not sorted or repeated");
     }
   }
@@ -278,7 +277,7 @@ Result<uint64_t> AuditLog::Append(AuditEvent&& event,
       }
     }
   }
-  for (const AuditField& f : scalars) {
+  for (const AuditField& f : scalar_fields) {
     if (std::string* out = field_member(f.key)) {
       if (const auto* s = std::get_if<std::string_view>(&f.value)) {
         text(*out, *s);

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "base/json_dump.h"
 #include "jose/json.h"
 #include "jose/jws_internal.h"
-#include "base/json_dump.h"
 
 namespace notme::jose {
 namespace {
