@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,13 +39,10 @@ struct RequestFraming {
 Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
     const server::Headers& in, std::string_view injected_header);
 
-// Headers of the upstream's answer to pass back to the caller. `secret_forms` are the
-// byte strings to look for (the secret and the rendered injected value); a header
-// containing one is dropped.
-server::Headers FilterResponseHeaders(const server::Headers& in,
-                                       const std::vector<std::string_view>& secret_forms);
-
-// True when `s` contains CR, LF or NUL.
-bool HasLineBreakOrNul(std::string_view s);
+// Headers of the upstream's answer to pass back to the caller: `in` with the others
+// removed. `secret_forms` are the byte strings to look for (the secret and the rendered
+// injected value); a header containing one is dropped.
+server::Headers FilterResponseHeaders(server::Headers in,
+                                       std::span<const std::string_view> secret_forms);
 
 }  // namespace notme::proxy

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "server/http_parser.h"
+
 namespace notme::proxy {
 namespace {
 
@@ -9,24 +11,16 @@ constexpr size_t kMaxChunkLine = 4096;
 // 2^62: far beyond any body, and sums of such lengths cannot overflow a uint64_t.
 constexpr uint64_t kMaxLength = uint64_t{1} << 62;
 
-// RFC 9110 §5.6.2 tchar.
-bool IsTchar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool IsToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(),
-                                   [](char c) { return IsTchar(static_cast<unsigned char>(c)); });
-}
-
 // field-vchar, SP and HTAB (RFC 9110 §5.5, obs-text allowed): no NUL, CTL or DEL.
 bool IsFieldText(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char ch) {
     auto c = static_cast<unsigned char>(ch);
     return c == '\t' || (c >= 0x20 && c != 0x7f);
   });
+}
+
+bool HasLineBreak(std::string_view s) {
+  return s.find('\r') != std::string_view::npos || s.find('\n') != std::string_view::npos;
 }
 
 std::string_view TrimOws(std::string_view s) {
@@ -67,7 +61,7 @@ Result<ResponseField> ParseField(std::string_view line) {
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return Fail(Bad("field without a colon"));
   std::string_view name = line.substr(0, colon);
-  if (!IsToken(name)) return Fail(Bad("field name"));
+  if (!server::IsToken(name)) return Fail(Bad("field name"));
   std::string_view value = TrimOws(line.substr(colon + 1));
   if (!IsFieldText(value)) return Fail(Bad("field value"));
   return ResponseField{std::string(name), std::string(value)};
@@ -151,6 +145,7 @@ Result<std::optional<ParsedResponseHead>> ParseResponseHead(std::string_view buf
     return std::optional<ParsedResponseHead>();
   }
   ParsedResponseHead head;
+  head.fields.reserve(16);
   head.head_size = end + 4;
   std::string_view lines = buf.substr(0, end + 2);  // every line with its CRLF
   bool first = true;
@@ -159,7 +154,7 @@ Result<std::optional<ParsedResponseHead>> ParseResponseHead(std::string_view buf
     std::string_view line = lines.substr(0, eol);
     lines.remove_prefix(eol + 2);
     // Lines were split on CRLF: any CR or LF left is a bare one.
-    if (line.find_first_of("\r\n") != std::string_view::npos) return Fail(Bad("bare CR or LF"));
+    if (HasLineBreak(line)) return Fail(Bad("bare CR or LF"));
     if (first) {
       NOTME_TRY_VOID(ParseStatusLine(line, head));
       first = false;
@@ -199,7 +194,7 @@ Result<ChunkedDecoder::Step> ChunkedDecoder::SizeLine(std::string_view in) {
   std::string_view ext = TrimOws(line.substr(digits));
   if (!ext.empty() && (ext.front() != ';' || !IsFieldText(ext)))
     return Fail(Bad("chunk extension"));
-  if (line.find_first_of("\r\n") != std::string_view::npos) return Fail(Bad("bare CR or LF"));
+  if (HasLineBreak(line)) return Fail(Bad("bare CR or LF"));
   if (size == 0) {
     state_ = State::kTrailer;
   } else {
@@ -222,7 +217,7 @@ Result<ChunkedDecoder::Step> ChunkedDecoder::TrailerLine(std::string_view in) {
     state_ = State::kDone;
     return Step{eol + 2, {}};
   }
-  if (line.find_first_of("\r\n") != std::string_view::npos) return Fail(Bad("bare CR or LF"));
+  if (HasLineBreak(line)) return Fail(Bad("bare CR or LF"));
   if (++trailer_fields_ > limits_.max_fields) return Fail(Bad("too many trailer fields"));
   NOTME_TRY_VOID(ParseField(line));
   return Step{eol + 2, {}};

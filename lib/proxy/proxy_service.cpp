@@ -249,7 +249,7 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   up.path = route.upstream.base_path + p.target.rest;
   if (up.path.empty()) up.path = "/";
   if (p.target.has_query) up.path += "?" + p.target.query;
-  up.headers = p.headers;
+  up.headers = std::move(p.headers);
   up.headers.emplace(route.injection.HeaderName(), rendered);
   up.framing = p.framing;
   auto started =
@@ -293,15 +293,18 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   }
 
   res.status = head->status;
+  std::string content_type;
+  if (auto ct = head->headers.find("Content-Type"); ct != head->headers.end()) {
+    content_type = ct->second;
+  }
   server::Headers out;
   secret->RevealForCrypto([&](std::span<const uint8_t> s) {
-    std::string_view raw(reinterpret_cast<const char*>(s.data()), s.size());
-    out = FilterResponseHeaders(head->headers, {raw, std::string_view(rendered)});
+    const std::string_view forms[] = {
+        std::string_view(reinterpret_cast<const char*>(s.data()), s.size()), rendered};
+    out = FilterResponseHeaders(std::move(head->headers), forms);
   });
   WipeString(rendered);
-  std::string content_type =
-      head->headers.count("Content-Type") ? head->headers.find("Content-Type")->second : "";
-  for (auto& h : out) res.headers.emplace(h);
+  res.headers.merge(out);
   record.request_bytes = ex->request_bytes();
 
   if (!head->has_body) {

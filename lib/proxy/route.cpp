@@ -9,6 +9,7 @@
 
 #include "notme/paths.h"
 #include "proxy/proxy_path.h"
+#include "server/http_parser.h"
 
 namespace notme::proxy {
 namespace {
@@ -227,13 +228,7 @@ bool IsValidSecretName(std::string_view name) {
                      [&](char c) { return alnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
-bool IsHttpToken(std::string_view s) {
-  if (s.empty() || s.size() > 256) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-  });
-}
+bool IsHttpToken(std::string_view s) { return s.size() <= 256 && server::IsToken(s); }
 
 Result<Route> ValidateRouteSpec(const RouteSpec& spec, int64_t created_at) {
   if (!IsValidRouteName(spec.name)) return Invalid("route name must match [a-z0-9][a-z0-9_-]{0,63}");

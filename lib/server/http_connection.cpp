@@ -124,10 +124,6 @@ bool ExpectsContinue(const Request& req) {
          !CaseInsensitiveLess()("100-continue", v);
 }
 
-bool HasLineBreakOrNul(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
 bool BodyAllowed(int status) { return status >= 200 && status != 204 && status != 304; }
 
 bool PollFor(int fd, short events, std::chrono::milliseconds wait) {

@@ -8,10 +8,6 @@ namespace {
 
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool HasCrLfOrNul(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
 template <typename Map>
 std::string NthValue(const Map& map, std::string_view key, size_t id) {
   auto [first, last] = map.equal_range(key);
@@ -27,6 +23,12 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
     return LowerAscii(x) < LowerAscii(y);
   });
+}
+
+bool HasLineBreakOrNul(std::string_view s) {
+  // A plain loop: find_first_of calls memchr once per byte of `s`.
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 bool Request::has_header(std::string_view key) const { return headers.find(key) != headers.end(); }
@@ -67,7 +69,7 @@ std::string Response::get_header_value(std::string_view key, size_t id) const {
 }
 
 void Response::set_header(std::string_view key, std::string_view value) {
-  if (key.empty() || HasCrLfOrNul(key) || HasCrLfOrNul(value)) return;
+  if (key.empty() || HasLineBreakOrNul(key) || HasLineBreakOrNul(value)) return;
   auto [first, last] = headers.equal_range(key);
   headers.erase(first, last);
   headers.emplace(std::string(key), std::string(value));
@@ -89,7 +91,7 @@ void Response::set_content(const char* data, size_t length, std::string_view con
 }
 
 void Response::set_redirect(std::string_view url, int redirect_status) {
-  if (HasCrLfOrNul(url)) return;
+  if (HasLineBreakOrNul(url)) return;
   set_header("Location", url);
   status = (redirect_status >= 300 && redirect_status < 400) ? redirect_status : 302;
 }

@@ -29,6 +29,10 @@ struct CaseInsensitiveLess {
   bool operator()(std::string_view a, std::string_view b) const;
 };
 
+// True when `s` contains CR, LF or NUL: never allowed in a header name or value, since it
+// could end the field or the head early (RFC 9110 §5.5).
+bool HasLineBreakOrNul(std::string_view s);
+
 // Header fields in arrival order per name; several fields of one name are kept apart.
 using Headers = std::multimap<std::string, std::string, CaseInsensitiveLess>;
 // Decoded query parameters (`+` is a space, `%XX` decoded), in order per name.

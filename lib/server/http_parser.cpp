@@ -25,14 +25,6 @@ constexpr std::array<bool, 256> kTchar = MakeTcharTable();
 
 bool IsTchar(char c) { return kTchar[static_cast<unsigned char>(c)]; }
 
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!IsTchar(c)) return false;
-  }
-  return true;
-}
-
 // RFC 9110 §5.5 field-vchar / SP / HTAB; obs-text (>= 0x80) is allowed in values.
 bool IsFieldValueByte(char ch) {
   const auto c = static_cast<unsigned char>(ch);
@@ -140,6 +132,14 @@ HeadParse ParseFieldLine(std::string_view line, RequestHead& out) {
 }
 
 }  // namespace
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsTchar(c)) return false;
+  }
+  return true;
+}
 
 HeadParse ParseRequestHead(std::string_view in, size_t max_head_bytes, RequestHead& out) {
   out = RequestHead{};

@@ -48,6 +48,10 @@ struct HeadParse {
 // refused with 431 as soon as that many bytes arrived without its end.
 HeadParse ParseRequestHead(std::string_view in, size_t max_head_bytes, RequestHead& out);
 
+// True when `s` is a non-empty RFC 9110 §5.6.2 token (a method or a field name); one table
+// lookup per byte.
+bool IsToken(std::string_view s);
+
 // How the body of a request is delimited (RFC 9112 §6.3).
 struct BodyFraming {
   enum class Kind { kNone, kLength, kChunked };

@@ -94,11 +94,50 @@ TEST_SUITE("HeaderPolicy") {
                            {"X-Echo-Raw", "prefix s3cr3t-value"},
                            {"Location", "https://elsewhere.example/x"},
                            {"Mcp-Session-Id", "abc"}};
-    auto out = FilterResponseHeaders(in, {"s3cr3t-value", "Bearer s3cr3t-value"});
+    const std::string_view forms[] = {"s3cr3t-value", "Bearer s3cr3t-value"};
+    auto out = FilterResponseHeaders(in, forms);
     CHECK(out.size() == 3);
     CHECK(out.count("Content-Type") == 1);
     CHECK(out.count("Location") == 1);
     CHECK(out.count("Mcp-Session-Id") == 1);
+  }
+
+  TEST_CASE("names are matched without case in both directions") {
+    auto r = FilterRequestHeaders({{"AUTHORIZATION", "x"},
+                                   {"proxy-AUTHORIZATION", "x"},
+                                   {"x-FORWARDED-for", "1.2.3.4"},
+                                   {"dPoP", "p"},
+                                   {"CONNECTION", "X-HOP"},
+                                   {"x-hop", "1"},
+                                   {"X-API-KEY", "mine"},
+                                   {"Transfer-Encoding", "CHUNKED"},
+                                   {"Accept", "*/*"}},
+                                  "x-api-key");
+    REQUIRE(r.has_value());
+    CHECK(r->second.chunked);
+    CHECK(r->first.size() == 1);
+    CHECK(r->first.count("accept") == 1);
+
+    server::Headers in = {{"SET-COOKIE", "a=b"}, {"set-cookie2", "c=d"}, {"PROXY-Status", "x"},
+                          {"Connection", "x-HOP"}, {"X-Hop", "1"}, {"KEEP-ALIVE", "5"},
+                          {"X-Kept", "v"}};
+    const std::string_view forms[] = {"s3cr3t"};
+    auto out = FilterResponseHeaders(in, forms);
+    CHECK(out.size() == 1);
+    CHECK(out.count("X-Kept") == 1);
+  }
+
+  TEST_CASE("a response field keeps its value and order; a secret in a name is caught too") {
+    server::Headers in = {{"Link", "<a>"}, {"Link", "<b>"}, {"X-s3cr3t", "v"},
+                          {"X-Value", "contains\r\nbreak"}, {"Vary", "Accept"}};
+    const std::string_view forms[] = {"", "s3cr3t"};
+    auto out = FilterResponseHeaders(in, forms);
+    REQUIRE(out.size() == 3);
+    auto links = out.equal_range("link");
+    REQUIRE(std::distance(links.first, links.second) == 2);
+    CHECK(links.first->second == "<a>");
+    CHECK(std::next(links.first)->second == "<b>");
+    CHECK(out.count("Vary") == 1);
   }
 }
 

@@ -326,6 +326,24 @@ TEST_SUITE("HttpParser") {
     CHECK(d.Feed("z\r\n", 100, body, consumed) == ChunkedDecoder::Status::kInvalid);
     CHECK(d.Feed("0\r\n\r\n", 100, body, consumed) == ChunkedDecoder::Status::kInvalid);
   }
+
+  TEST_CASE("IsToken: RFC 9110 tchar only, never empty") {
+    CHECK(IsToken("Content-Type"));
+    CHECK(IsToken("x!#$%&'*+-.^_`|~9"));
+    for (std::string bad : {"", " ", "a b", "a:b", "a\tb", "\"q\"", "a(b)", "a,b", "a/b", "a;b",
+                            "a=b", "a@b", "a[b]", "a{b}", "a\\b", "a?b", "\x7f", "\xc3\xa9"}) {
+      CHECK_MESSAGE(!IsToken(bad), bad);
+    }
+    CHECK_FALSE(IsToken(std::string("a\0b", 3)));
+  }
+
+  TEST_CASE("HasLineBreakOrNul finds CR, LF and NUL anywhere, and nothing else") {
+    CHECK_FALSE(HasLineBreakOrNul(""));
+    CHECK_FALSE(HasLineBreakOrNul("Bearer abc \t\x7f\xff"));
+    CHECK(HasLineBreakOrNul("a\r"));
+    CHECK(HasLineBreakOrNul("\nb"));
+    CHECK(HasLineBreakOrNul(std::string_view("a\0b", 3)));
+  }
 }
 
 }  // namespace notme::server
