@@ -5,7 +5,6 @@
 #include <initializer_list>
 #include <vector>
 
-#include "proxy/http1_response_parser.h"
 #include "proxy/route.h"
 
 namespace notme::proxy {
@@ -16,11 +15,11 @@ namespace {
 // header of every proxied request.
 bool EqualsAny(std::string_view name, std::initializer_list<std::string_view> names) {
   return std::any_of(names.begin(), names.end(),
-                     [&](std::string_view n) { return EqualsIgnoreCase(name, n); });
+                     [&](std::string_view n) { return server::EqualsIgnoreCase(name, n); });
 }
 
 bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+  return s.size() >= prefix.size() && server::EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 std::string_view Trim(std::string_view s) {
@@ -62,7 +61,7 @@ std::vector<std::string_view> ConnectionListed(const server::Headers& in) {
 
 bool IsListed(const std::vector<std::string_view>& listed, std::string_view name) {
   return std::any_of(listed.begin(), listed.end(),
-                     [&](std::string_view l) { return EqualsIgnoreCase(name, l); });
+                     [&](std::string_view l) { return server::EqualsIgnoreCase(name, l); });
 }
 
 Unexpected Refuse(std::string why) { return Fail(ErrorCode::kInvalidRequest, std::move(why)); }
@@ -76,17 +75,16 @@ Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
   size_t te_count = 0;
   for (const auto& [name, value] : in) {
     if (!IsHttpToken(name)) return Refuse("header name is not a token");
-    if (server::HasLineBreakOrNul(name) || server::HasLineBreakOrNul(value)) {
-      return Refuse("CR, LF or NUL in a header");
-    }
-    if (EqualsIgnoreCase(name, "host")) ++host_count;
-    if (EqualsIgnoreCase(name, "transfer-encoding")) {
+    // A token (checked above) has no CR, LF or NUL; the value is checked here.
+    if (server::HasLineBreakOrNul(value)) return Refuse("CR, LF or NUL in a header");
+    if (server::EqualsIgnoreCase(name, "host")) ++host_count;
+    if (server::EqualsIgnoreCase(name, "transfer-encoding")) {
       ++te_count;
-      if (!EqualsIgnoreCase(Trim(value), "chunked"))
+      if (!server::EqualsIgnoreCase(Trim(value), "chunked"))
         return Refuse("Transfer-Encoding other than chunked");
       framing.chunked = true;
     }
-    if (EqualsIgnoreCase(name, "content-length")) {
+    if (server::EqualsIgnoreCase(name, "content-length")) {
       std::string_view v = Trim(value);
       uint64_t n = 0;
       auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -105,7 +103,7 @@ Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
   server::Headers out;
   for (const auto& [name, value] : in) {
     if (IsHopByHopOrInternal(name) || IsCallerCredentialOrRouting(name) || IsListed(listed, name) ||
-        EqualsIgnoreCase(name, injected_header)) {
+        server::EqualsIgnoreCase(name, injected_header)) {
       continue;
     }
     out.emplace_hint(out.end(), name, value);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "server/http_message.h"
 #include "server/http_parser.h"
 
 namespace notme::proxy {
@@ -82,7 +83,7 @@ bool ListsClose(std::string_view v) {
   while (!v.empty()) {
     size_t comma = v.find(',');
     std::string_view item = TrimOws(v.substr(0, comma));
-    if (EqualsIgnoreCase(item, "close")) return true;
+    if (server::EqualsIgnoreCase(item, "close")) return true;
     if (comma == std::string_view::npos) break;
     v.remove_prefix(comma + 1);
   }
@@ -95,19 +96,19 @@ Result<void> DecideFraming(ParsedResponseHead& head, bool head_request) {
   const ResponseField* cl = nullptr;
   bool close = head.minor_version == 0;
   for (const auto& f : head.fields) {
-    if (EqualsIgnoreCase(f.name, "Transfer-Encoding")) {
+    if (server::EqualsIgnoreCase(f.name, "Transfer-Encoding")) {
       if (te != nullptr) return Fail(Bad("repeated Transfer-Encoding"));
       te = &f;
-    } else if (EqualsIgnoreCase(f.name, "Content-Length")) {
+    } else if (server::EqualsIgnoreCase(f.name, "Content-Length")) {
       if (cl != nullptr) return Fail(Bad("repeated Content-Length"));
       cl = &f;
-    } else if (EqualsIgnoreCase(f.name, "Connection") && ListsClose(f.value)) {
+    } else if (server::EqualsIgnoreCase(f.name, "Connection") && ListsClose(f.value)) {
       close = true;
     }
   }
   if (te != nullptr && cl != nullptr) return Fail(Bad("Transfer-Encoding with Content-Length"));
   if (te != nullptr && head.minor_version == 0) return Fail(Bad("Transfer-Encoding in HTTP/1.0"));
-  if (te != nullptr && !EqualsIgnoreCase(te->value, "chunked")) {
+  if (te != nullptr && !server::EqualsIgnoreCase(te->value, "chunked")) {
     return Fail(Bad("Transfer-Encoding other than chunked"));
   }
   if (cl != nullptr) {
@@ -129,13 +130,6 @@ Result<void> DecideFraming(ParsedResponseHead& head, bool head_request) {
 }
 
 }  // namespace
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(x) == lower(y);
-         });
-}
 
 Result<std::optional<ParsedResponseHead>> ParseResponseHead(std::string_view buf, bool head_request,
                                                             const ResponseLimits& limits) {

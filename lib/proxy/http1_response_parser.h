@@ -58,9 +58,6 @@ struct ParsedResponseHead {
 Result<std::optional<ParsedResponseHead>> ParseResponseHead(std::string_view buf, bool head_request,
                                                             const ResponseLimits& limits = {});
 
-// Case-insensitive ASCII comparison (field names).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 // Decodes a chunked body (RFC 9112 §7.1) incrementally. chunk-size is 1..15 hex digits
 // (no overflow), extensions are skipped but bounded with the size line (4 KiB), the data
 // must be followed by CRLF, trailer fields are skipped but bounded (same limits as a head).

@@ -4,6 +4,7 @@
 
 #include "proxy/address_policy.h"
 #include "proxy/upstream_client.h"
+#include "server/http_message.h"
 
 namespace notme::registration {
 namespace {
@@ -42,7 +43,7 @@ Result<std::unique_ptr<proxy::UpstreamConnection>> Connect(const ServiceUrl& url
 
 std::string FieldValue(const proxy::ParsedResponseHead& head, std::string_view name) {
   for (const auto& f : head.fields) {
-    if (proxy::EqualsIgnoreCase(f.name, name)) return f.value;
+    if (server::EqualsIgnoreCase(f.name, name)) return f.value;
   }
   return "";
 }

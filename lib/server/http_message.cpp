@@ -25,6 +25,12 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
   });
 }
 
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return LowerAscii(x) == LowerAscii(y);
+         });
+}
+
 bool HasLineBreakOrNul(std::string_view s) {
   // A plain loop: find_first_of calls memchr once per byte of `s`.
   return std::any_of(s.begin(), s.end(),

@@ -29,6 +29,9 @@ struct CaseInsensitiveLess {
   bool operator()(std::string_view a, std::string_view b) const;
 };
 
+// ASCII case-insensitive equality (header names, tokens such as "chunked").
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // True when `s` contains CR, LF or NUL: never allowed in a header name or value, since it
 // could end the field or the head early (RFC 9110 §5.5).
 bool HasLineBreakOrNul(std::string_view s);

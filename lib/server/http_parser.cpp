@@ -50,11 +50,6 @@ int HexValue(char c) {
   return -1;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  CaseInsensitiveLess less;
-  return !less(a, b) && !less(b, a);
-}
-
 HeadParse Invalid(int status, std::string reason) {
   HeadParse p;
   p.state = HeadParse::State::kInvalid;

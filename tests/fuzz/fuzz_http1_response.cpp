@@ -7,9 +7,9 @@
 // as an answer's and as a caller's headers: nothing kept may carry a line break, a
 // credential, a hop-by-hop or framing field, Set-Cookie, or a byte string chosen as the
 // "secret".
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 #include <initializer_list>
 #include <string>
@@ -21,7 +21,7 @@
 
 using notme::proxy::BodyFraming;
 using notme::proxy::ChunkedDecoder;
-using notme::proxy::EqualsIgnoreCase;
+using notme::server::EqualsIgnoreCase;
 
 namespace {
 
