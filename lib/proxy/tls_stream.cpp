@@ -1,6 +1,7 @@
 #include "proxy/tls_stream.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/bio.h>
@@ -286,7 +287,8 @@ Result<std::unique_ptr<UpstreamStream>> UpstreamStream::Connect(const ResolvedAd
 
 UpstreamStream::~UpstreamStream() {
   if (ssl_ != nullptr) {
-    // close_notify, best effort: the socket is non-blocking and closed right after.
+    // close_notify, best effort and without waiting: the socket is closed right after.
+    if (blocking_) (void)::fcntl(fd_.get(), F_SETFL, ::fcntl(fd_.get(), F_GETFL) | O_NONBLOCK);
     Ssl().SSL_shutdown(ssl_);
     Ssl().SSL_free(ssl_);
     Crypto().ERR_clear_error();
@@ -350,63 +352,76 @@ Result<void> UpstreamStream::StartTls(const std::string& host, const std::string
   }
 }
 
-Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n, bool wait_first) {
-  if (wait_first && (ssl_ == nullptr || Ssl().SSL_pending(ssl_) == 0) &&
-      !Wait(POLLIN, timeouts_.read)) {
-    return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
+Result<void> UpstreamStream::MakeBlocking() {
+  if (blocking_) return Ok();
+  auto as_timeval = [](std::chrono::milliseconds t) {
+    // A zero timeval means "no timeout": never less than a millisecond.
+    const auto ms = std::max<int64_t>(t.count(), 1);
+    return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000 * 1000)};
+  };
+  const timeval rcv = as_timeval(timeouts_.read);
+  const timeval snd = as_timeval(timeouts_.write);
+  const int fd = fd_.get();
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcv, sizeof rcv) != 0 ||
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &snd, sizeof snd) != 0 ||
+      ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    return Fail(ErrorCode::kUpstream, "cannot set the upstream connection's timeouts");
   }
+  blocking_ = true;
+  return Ok();
+}
+
+Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n) {
+  NOTME_TRY_VOID(MakeBlocking());
   for (;;) {
     if (ssl_ == nullptr) {
+      // Blocks up to the read timeout (SO_RCVTIMEO), then fails with EAGAIN.
       ssize_t r = ::recv(fd_.get(), buf, n, 0);
       if (r >= 0) return static_cast<size_t>(r);
       if (errno == EINTR) continue;
-      if (errno != EAGAIN) return Fail(ErrorCode::kUpstream, "reading from the upstream failed");
-      if (!Wait(POLLIN, timeouts_.read)) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
         return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
       }
-      continue;
+      return Fail(ErrorCode::kUpstream, "reading from the upstream failed");
     }
     size_t got = 0;
     int r = Ssl().SSL_read_ex(ssl_, buf, n, &got);
     if (r == 1) return got;
     int e = Ssl().SSL_get_error(ssl_, r);
     if (e == SSL_ERROR_ZERO_RETURN) return size_t{0};
+    Crypto().ERR_clear_error();
+    // On a blocking socket OpenSSL asks to retry only when a recv or send timed out.
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      if (WaitFor(e, timeouts_.read)) continue;
       return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
     }
-    Crypto().ERR_clear_error();
     return Fail(ErrorCode::kUpstream, "reading from the upstream failed (TLS)");
   }
 }
 
 Result<void> UpstreamStream::WriteAll(std::string_view data) {
+  NOTME_TRY_VOID(MakeBlocking());
   while (!data.empty()) {
     size_t done = 0;
-    int e = 0;
     if (ssl_ == nullptr) {
+      // Blocks until the socket took some bytes, up to the write timeout (SO_SNDTIMEO).
       ssize_t r = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
       if (r >= 0) {
         done = static_cast<size_t>(r);
-      } else if (errno == EAGAIN) {
-        e = SSL_ERROR_WANT_WRITE;
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return Fail(ErrorCode::kTimeout, "writing to the upstream timed out");
       } else if (errno != EINTR) {
         return Fail(ErrorCode::kUpstream, "writing to the upstream failed");
       }
-    } else {
-      int r = Ssl().SSL_write_ex(ssl_, data.data(), data.size(), &done);
-      if (r != 1) {
-        e = Ssl().SSL_get_error(ssl_, r);
-        if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-          Crypto().ERR_clear_error();
-          return Fail(ErrorCode::kUpstream, "writing to the upstream failed (TLS)");
-        }
+    } else if (Ssl().SSL_write_ex(ssl_, data.data(), data.size(), &done) != 1) {
+      const int e = Ssl().SSL_get_error(ssl_, 0);
+      Crypto().ERR_clear_error();
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        return Fail(ErrorCode::kTimeout, "writing to the upstream timed out");
       }
+      return Fail(ErrorCode::kUpstream, "writing to the upstream failed (TLS)");
     }
     data.remove_prefix(done);
-    if (e != 0 && !WaitFor(e, timeouts_.write)) {
-      return Fail(ErrorCode::kTimeout, "writing to the upstream timed out");
-    }
   }
   return Ok();
 }

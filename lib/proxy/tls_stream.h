@@ -5,6 +5,9 @@
 //
 // Connecting: to exactly the numeric address given (no lookup here: the caller resolved
 // and checked it, address_policy.h), non-blocking with a connect timeout, TCP_NODELAY.
+// After the connect (and the TLS handshake, which has one deadline for all its round
+// trips) the socket blocks, with the read and write timeouts as SO_RCVTIMEO/SO_SNDTIMEO:
+// waiting for an answer is then the one recv that returns it, not a poll and a recv.
 // Unless non-public addresses are allowed, the address actually connected to
 // (getpeername) is checked again.
 // TLS: TLS 1.2 or newer, certificate verification on (the system CA store, or only the
@@ -51,13 +54,13 @@ class UpstreamStream {
   // verification failed"), kTimeout.
   Result<void> StartTls(const std::string& host, const std::string& ca_file);
 
-  // Reads up to `n` bytes (at least one); 0 means the peer closed the connection (for TLS,
-  // also without close_notify: the HTTP framing tells whether that lost data).
-  // `wait_first`: the caller expects nothing is there yet (it has just sent a request), so
-  // poll before reading instead of trying a read that would only say EAGAIN.
-  // Errors: kUpstream (reset, TLS failure, or no byte within the read timeout).
-  Result<size_t> ReadSome(char* buf, size_t n, bool wait_first = false);
-  // Writes all of `data`. Errors: kUpstream (closed, reset, or the write timeout).
+  // Reads up to `n` bytes (at least one), waiting up to the read timeout for the first;
+  // 0 means the peer closed the connection (for TLS, also without close_notify: the HTTP
+  // framing tells whether that lost data).
+  // Errors: kUpstream (reset, TLS failure), kTimeout (no byte within the read timeout).
+  Result<size_t> ReadSome(char* buf, size_t n);
+  // Writes all of `data`. Errors: kUpstream (closed, reset), kTimeout (the socket did not
+  // drain within the write timeout).
   Result<void> WriteAll(std::string_view data);
   // True when nothing is waiting to be read: no decrypted TLS bytes, and the socket is not
   // readable (no data, no EOF). A connection with bytes no request asked for is not reused.
@@ -72,10 +75,14 @@ class UpstreamStream {
   bool Wait(short events, std::chrono::milliseconds timeout) const;
   // Drives a non-blocking SSL call: waits as OpenSSL asks. False when it cannot go on.
   bool WaitFor(int ssl_error, std::chrono::milliseconds timeout) const;
+  // Once, before the first read or write: the socket blocks, with the read and write
+  // timeouts set on it.
+  Result<void> MakeBlocking();
 
   server::UniqueFd fd_;
   StreamTimeouts timeouts_;
   ssl_st* ssl_ = nullptr;
+  bool blocking_ = false;
 };
 
 }  // namespace notme::proxy

@@ -145,7 +145,7 @@ Result<void> Http1Exchange::FinishBody() {
   return Ok();
 }
 
-Result<size_t> Http1Exchange::Fill(bool wait_first) {
+Result<size_t> Http1Exchange::Fill() {
   if (in_ == nullptr) in_ = std::make_unique_for_overwrite<char[]>(kInBuffer);
   if (in_pos_ == in_end_) {
     in_pos_ = in_end_ = 0;
@@ -156,8 +156,7 @@ Result<size_t> Http1Exchange::Fill(bool wait_first) {
   }
   NOTME_CHECK(in_end_ < kInBuffer, "a parser limit keeps a pending line below the buffer size");
   const size_t room = kInBuffer - in_end_;
-  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.get() + in_end_, room, wait_first));
-  drained_ = n < room;
+  NOTME_TRY(size_t n, connection_->stream().ReadSome(in_.get() + in_end_, room));
   in_end_ += n;
   received_ += n;
   return n;
@@ -169,8 +168,7 @@ Result<ParsedResponseHead> Http1Exchange::ReadHeadOnce() {
     std::string_view pending(in_.get() + in_pos_, in_end_ - in_pos_);
     NOTME_TRY(auto parsed, ParseResponseHead(pending, head_request_));
     if (!parsed) {
-      // Right after the request went out nothing is there yet: wait before reading.
-      NOTME_TRY(size_t n, Fill(/*wait_first=*/received_ == 0));
+      NOTME_TRY(size_t n, Fill());
       if (n == 0) {
         return Fail(ErrorCode::kUpstream,
                     received_ == 0 ? "the upstream closed the connection without answering"
@@ -226,10 +224,7 @@ Result<std::string_view> Http1Exchange::ReadBody() {
     return Fail(ErrorCode::kUpstream, "the upstream closed the connection mid-answer");
   };
   auto fill = [this]() -> Result<size_t> {
-    // The body's first bytes after a head that drained the socket are not there yet
-    // (an upstream often writes head and body separately): wait instead of a read that
-    // would only find nothing. Later pieces are read first (bulk bodies keep arriving).
-    auto n = Fill(/*wait_first=*/drained_ && response_body_bytes_ == 0);
+    auto n = Fill();
     if (!n) failed_ = true;
     return n;
   };

@@ -115,8 +115,8 @@ class Http1Exchange {
  private:
   Result<void> Queue(std::string_view data);
   Result<void> Flush();
-  // Reads more bytes into the buffer; 0 at EOF. `wait_first`: see UpstreamStream::ReadSome.
-  Result<size_t> Fill(bool wait_first = false);
+  // Reads more bytes into the buffer, waiting for the first; 0 at EOF.
+  Result<size_t> Fill();
   Result<ParsedResponseHead> ReadHeadOnce();
   Result<void> Reconnect();
   void WipeHead();
@@ -137,7 +137,6 @@ class Http1Exchange {
   size_t in_pos_ = 0;
   size_t in_end_ = 0;
   uint64_t received_ = 0;                  // answer bytes received in all
-  bool drained_ = false;                   // the last read took less than it had room for
   BodyFraming body_ = BodyFraming::kNone;  // of the answer, once its head arrived
   bool keep_alive_ = false;
   bool request_done_ = false;  // the whole request went out (head and body)

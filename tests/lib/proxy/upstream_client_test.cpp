@@ -142,6 +142,10 @@ struct TlsServer {
     server->Get("/x", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("tls ok", "text/plain");
     });
+    server->Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+      res.set_content("late", "text/plain");
+    });
     port = static_cast<uint16_t>(server->bind_to_any_port("127.0.0.1"));
     thread = std::thread([this] { server->listen_after_bind(); });
     // stop() before the listener runs would be lost (and join would wait forever).
@@ -343,6 +347,28 @@ TEST_SUITE("UpstreamClient") {
     CHECK(ex->Release() == nullptr);
   }
 
+  TEST_CASE("a request body the upstream does not take within the write timeout is kTimeout") {
+    // The upstream reads the first piece of the request, then nothing: once the socket
+    // buffers on both sides are full, the write waits for the write timeout.
+    RawUpstream up({""});
+    StreamTimeouts quick = Short();
+    quick.write = std::chrono::milliseconds(200);
+    auto c = UpstreamConnection::Open(Loopback(up.port()), quick);
+    REQUIRE(c.has_value());
+    RequestBodyFraming framing;
+    framing.content_length = uint64_t{256} << 20;
+    Http1Exchange ex(std::move(*c), false,
+                     RenderRequestHead("POST", "/x", "127.0.0.1", {}, framing), framing,
+                     /*head_request=*/false, /*retryable=*/false);
+    const std::string chunk(1 << 20, 'x');
+    Result<void> written = Ok();
+    for (int i = 0; i < 256 && written; ++i) written = ex.WriteBody(chunk);
+    REQUIRE_FALSE(written.has_value());
+    CHECK(written.error().code() == ErrorCode::kTimeout);
+    CHECK(written.error().message() == "writing to the upstream timed out");
+    CHECK(ex.Release() == nullptr);
+  }
+
   TEST_CASE("a connection to a non-public address is refused unless allowed") {
     RawUpstream up({});
     UpstreamTarget t = Loopback(up.port());
@@ -367,6 +393,22 @@ TEST_SUITE("UpstreamClient") {
     REQUIRE(head.has_value());
     CHECK(head->status == 200);
     CHECK(ReadAll(*ex).value() == "tls ok");
+  }
+
+  TEST_CASE("a TLS upstream that does not answer within the read timeout is kTimeout") {
+    TlsServer tls;
+    StreamTimeouts quick = Short();
+    quick.read = std::chrono::milliseconds(200);
+    auto c = UpstreamConnection::Open(tls.Target("127.0.0.1", /*with_ca=*/true), quick);
+    REQUIRE(c.has_value());
+    RequestBodyFraming none;
+    Http1Exchange ex(std::move(*c), false, RenderRequestHead("GET", "/slow", "127.0.0.1", {}, none),
+                     none, /*head_request=*/false, /*retryable=*/true);
+    auto head = ex.ReadHead();
+    REQUIRE_FALSE(head.has_value());
+    CHECK(head.error().code() == ErrorCode::kTimeout);
+    CHECK(head.error().message() == "reading from the upstream timed out");
+    CHECK(ex.Release() == nullptr);
   }
 
   TEST_CASE("a TLS certificate from a CA not trusted is refused") {
