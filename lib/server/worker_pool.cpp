@@ -1,5 +1,7 @@
 #include "server/worker_pool.h"
 
+#include <pthread.h>
+
 #include <utility>
 
 namespace notme::server {
@@ -26,6 +28,8 @@ bool WorkerPool::TrySubmit(std::function<void()> task) {
 }
 
 void WorkerPool::WorkerMain() {
+  // Named for top -H, ps -L and profilers (at most 15 characters).
+  ::pthread_setname_np(::pthread_self(), "notme-pool");
   MutexLock lock(&mu_);
   for (;;) {
     if (queue_.empty()) {

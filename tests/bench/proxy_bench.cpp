@@ -10,14 +10,27 @@
 // large bodies.
 //
 //   proxy_bench [--small N] [--threads T] [--pairs P] [--no-bodies] [--guarded-secret]
+//               [--only direct|proxy|relay]
 //
 // Small-request throughput and 10 MiB transfers are measured in P alternating
 // direct/proxied pairs (default 5; N/P small requests, or 10 bodies, per measurement) and
 // reported as the median of the pairs' ratios, with each pair's.
+// Floor: each small-request round also runs through a bare byte relay (BareRelay below:
+// no HTTP, no policy, no secret — a thread per connection moving bytes between the Unix
+// socket and a TCP connection to the upstream). It is what any relay in another thread
+// costs on this machine; the proxy cannot get closer to direct than it.
+// --only runs one path alone (a warm-up, then N small requests on T threads) for a
+// profiler; its threads are named (bench-client, bare-relay, notme-loop; httplib's
+// upstream threads keep the program's name), so `perf report --sort comm` splits the CPU.
 #include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +40,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -122,6 +136,7 @@ Load SmallThroughput(const Endpoint& ep, const std::string& path, int n, int thr
   std::vector<std::thread> ts;
   for (int t = 0; t < threads; ++t) {
     ts.emplace_back([&] {
+      ::pthread_setname_np(::pthread_self(), "bench-client");
       auto client = ep.Connect();
       httplib::Client& c = *client;
       c.set_default_headers({{"Authorization", std::string("Bearer ") + kSecret}});
@@ -180,6 +195,73 @@ double Upload(const Endpoint& ep, const std::string& path, size_t bytes, int rep
   return mib / std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// The floor for any relay: a Unix socket listener whose connections each get a thread
+// and a TCP connection to the upstream, and that thread moves whatever arrives on one
+// side to the other (poll on both, recv, send). No parsing, no copying beyond one buffer,
+// no policy, no secret: every cost it has, the proxy has too.
+class BareRelay {
+ public:
+  BareRelay(const std::filesystem::path& path, int upstream_port) : upstream_port_(upstream_port) {
+    listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (listen_fd_ < 0 ||
+        ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_fd_, 64) != 0) {
+      std::abort();
+    }
+    acceptor_ = std::thread([this] { Accept(); });
+  }
+  ~BareRelay() {
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    acceptor_.join();
+    // Each connection's thread ends when its client closes (the clients are gone by now).
+    std::lock_guard lock(mu_);
+    for (auto& t : relays_) t.join();
+    ::close(listen_fd_);
+  }
+
+ private:
+  void Accept() {
+    for (;;) {
+      int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      int u = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in up{};
+      up.sin_family = AF_INET;
+      up.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+      up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (u < 0 || ::connect(u, reinterpret_cast<sockaddr*>(&up), sizeof up) != 0) std::abort();
+      int one = 1;
+      ::setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      std::lock_guard lock(mu_);
+      relays_.emplace_back([c, u] { Relay(c, u); });
+    }
+  }
+  static void Relay(int c, int u) {
+    ::pthread_setname_np(::pthread_self(), "bare-relay");
+    char buf[64 * 1024];
+    pollfd fds[2] = {{c, POLLIN, 0}, {u, POLLIN, 0}};
+    for (bool open = true; open;) {
+      if (::poll(fds, 2, -1) <= 0) break;
+      for (int i = 0; i < 2 && open; ++i) {
+        if (fds[i].revents == 0) continue;
+        const ssize_t n = ::recv(fds[i].fd, buf, sizeof buf, 0);
+        open = n > 0 && ::send(fds[1 - i].fd, buf, static_cast<size_t>(n), MSG_NOSIGNAL) == n;
+      }
+    }
+    ::close(c);
+    ::close(u);
+  }
+
+  int upstream_port_;
+  int listen_fd_ = -1;
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::thread> relays_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,6 +270,7 @@ int main(int argc, char** argv) {
   int pairs = 5;
   bool bodies = true;
   bool guarded_secret = false;  // the lookup's old path (Allocate), for a same-run baseline
+  std::string only;             // direct, proxy or relay: that path alone (for profiling)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--small" && i + 1 < argc) {
@@ -198,12 +281,16 @@ int main(int argc, char** argv) {
       pairs = std::atoi(argv[++i]);
     } else if (a == "--no-bodies") {
       bodies = false;
+    } else if (a == "--only" && i + 1 < argc &&
+               (std::string(argv[i + 1]) == "direct" || std::string(argv[i + 1]) == "proxy" ||
+                std::string(argv[i + 1]) == "relay")) {
+      only = argv[++i];
     } else if (a == "--guarded-secret") {
       guarded_secret = true;
     } else {
       std::fprintf(stderr,
                    "usage: proxy_bench [--small N] [--threads T] [--pairs P] [--no-bodies] "
-                   "[--guarded-secret]\n");
+                   "[--guarded-secret] [--only direct|proxy|relay]\n");
       return 2;
     }
   }
@@ -236,7 +323,7 @@ int main(int argc, char** argv) {
   // (nginx: 1000). Without this both sides would mostly measure TCP handshakes.
   up.set_keep_alive_max_count(1000);
   int up_port = up.bind_to_any_port("127.0.0.1");
-  std::thread up_thread([&] { up.listen_after_bind(); });
+  std::thread up_thread([&] { up.listen_after_bind(); });  // httplib's threads: "proxy_bench"
 
   char tmpl[] = "/tmp/notme-bench-XXXXXX";
   std::filesystem::path dir = mkdtemp(tmpl);
@@ -271,22 +358,48 @@ int main(int argc, char** argv) {
 
   Endpoint direct{"127.0.0.1", up_port, false};
   Endpoint proxied{sock.string(), 80, true};
+  auto relay = std::make_unique<BareRelay>(dir / "relay.sock", up_port);
+  Endpoint relayed{(dir / "relay.sock").string(), 80, true};
+  if (!only.empty()) {
+    // One path alone, for a profiler: a warm-up, then N requests on T threads.
+    const Endpoint& ep = only == "relay" ? relayed : only == "proxy" ? proxied : direct;
+    const std::string path = only == "proxy" ? "/r/b/small" : "/small";
+    (void)SmallThroughput(ep, path, threads * 10, threads);
+    const Load l = SmallThroughput(ep, path, n, threads);
+    std::printf("small GET   %-6s %8.0f req/s  cpu %6.1f us/req on %.2f cores\n", only.c_str(),
+                l.rps, l.cpu_us_per_request, l.cores);
+    relay.reset();
+    front.Stop();
+    up.stop();
+    up_thread.join();
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   // Warm-up: connections, worker threads, the route's pooled upstream connection.
   (void)SmallThroughput(direct, "/small", threads * 10, threads);
   (void)SmallThroughput(proxied, "/r/b/small", threads * 10, threads);
+  (void)SmallThroughput(relayed, "/small", threads * 10, threads);
   auto d = SmallLatency(direct, "/small", n);
   auto p = SmallLatency(proxied, "/r/b/small", n);
+  auto f = SmallLatency(relayed, "/small", n);
   // Throughput in alternating direct/proxied pairs of n/pairs requests each: a burst of
   // load from elsewhere on a shared machine then skews one pair, not the whole figure.
   // The CPU per request under load is what bounds throughput when the machine is busy: on
   // two cores, 70 % of direct needs the proxied path to cost at most 1/0.7 of the direct one.
+  // Each round ends with the bare relay (the floor).
   std::vector<double> ratios, d_load_cpu, p_load_cpu, added_cpu, d_cores, p_cores;
-  double d_rps = 0, p_rps = 0;
+  std::vector<double> f_ratios, f_load_cpu, p_of_floor;
+  double d_rps = 0, p_rps = 0, f_rps = 0;
   for (int i = 0; i < pairs; ++i) {
     const Load dl = SmallThroughput(direct, "/small", n / pairs, threads);
     const Load pl = SmallThroughput(proxied, "/r/b/small", n / pairs, threads);
+    const Load fl = SmallThroughput(relayed, "/small", n / pairs, threads);
     d_rps += dl.rps / pairs;
     p_rps += pl.rps / pairs;
+    f_rps += fl.rps / pairs;
+    f_ratios.push_back(fl.rps / dl.rps);
+    f_load_cpu.push_back(fl.cpu_us_per_request);
+    p_of_floor.push_back(pl.rps / fl.rps);
     ratios.push_back(pl.rps / dl.rps);
     d_load_cpu.push_back(dl.cpu_us_per_request);
     p_load_cpu.push_back(pl.cpu_us_per_request);
@@ -298,14 +411,23 @@ int main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
+  relay.reset();
   const double median = median_of(ratios);
+  auto percents = [](const std::vector<double>& v) {
+    std::string list;
+    for (double r : v)
+      list += (list.empty() ? "" : " ") + std::to_string(static_cast<int>(100.0 * r + 0.5));
+    return list;
+  };
   std::printf("small GET   direct p50 %7.1f us p99 %7.1f us %8.0f req/s  cpu %6.1f us/req\n",
               d.p50_us, d.p99_us, d_rps, d.cpu_us_per_request);
   std::printf("small GET   proxy  p50 %7.1f us p99 %7.1f us %8.0f req/s  cpu %6.1f us/req\n",
               p.p50_us, p.p99_us, p_rps, p.cpu_us_per_request);
-  std::string each;
-  for (double r : ratios)
-    each += (each.empty() ? "" : " ") + std::to_string(static_cast<int>(100.0 * r + 0.5));
+  std::printf(
+      "small GET   relay  p50 %7.1f us p99 %7.1f us %8.0f req/s  cpu %6.1f us/req"
+      "  (the floor: a bare byte relay)\n",
+      f.p50_us, f.p99_us, f_rps, f.cpu_us_per_request);
+  const std::string each = percents(ratios);
   std::printf(
       "            added p50 %.1f us, throughput %.0f%% of direct (median of %d alternating "
       "pairs: %s), added cpu %.1f us/req\n",
@@ -316,6 +438,11 @@ int main(int argc, char** argv) {
       "proxy %.1f us/req on %.2f cores, added %.1f us/req\n",
       median_of(d_load_cpu), median_of(d_cores), median_of(p_load_cpu), median_of(p_cores),
       median_of(added_cpu));
+  std::printf(
+      "            floor: the bare relay adds p50 %.1f us, throughput %.0f%% of direct (%s), "
+      "cpu under load %.1f us/req; the proxy reaches %.0f%% of the relay's throughput (%s)\n",
+      f.p50_us - d.p50_us, 100.0 * median_of(f_ratios), percents(f_ratios).c_str(),
+      median_of(f_load_cpu), 100.0 * median_of(p_of_floor), percents(p_of_floor).c_str());
   long rss_small = RssKiB("VmHWM:");
   if (bodies) {
     const size_t mib10 = 10u << 20;
