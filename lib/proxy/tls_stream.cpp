@@ -185,8 +185,12 @@ TlsContexts& Contexts() {
 int BioWrite(BIO* bio, const char* data, int n) {
   Crypto().BIO_clear_flags(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   int fd = static_cast<int>(reinterpret_cast<intptr_t>(Crypto().BIO_get_data(bio)));
-  ssize_t r = ::send(fd, data, static_cast<size_t>(n), MSG_NOSIGNAL);
-  if (r < 0 && (errno == EAGAIN || errno == EINTR))
+  ssize_t r = 0;
+  do {
+    r = ::send(fd, data, static_cast<size_t>(n), MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  // Once the socket blocks (after the handshake), EAGAIN means the write timeout passed.
+  if (r < 0 && errno == EAGAIN)
     Crypto().BIO_set_flags(bio, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
   return static_cast<int>(r);
 }
@@ -194,8 +198,12 @@ int BioWrite(BIO* bio, const char* data, int n) {
 int BioRead(BIO* bio, char* data, int n) {
   Crypto().BIO_clear_flags(bio, BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY);
   int fd = static_cast<int>(reinterpret_cast<intptr_t>(Crypto().BIO_get_data(bio)));
-  ssize_t r = ::recv(fd, data, static_cast<size_t>(n), 0);
-  if (r < 0 && (errno == EAGAIN || errno == EINTR))
+  ssize_t r = 0;
+  do {
+    r = ::recv(fd, data, static_cast<size_t>(n), 0);
+  } while (r < 0 && errno == EINTR);
+  // Once the socket blocks (after the handshake), EAGAIN means the read timeout passed.
+  if (r < 0 && errno == EAGAIN)
     Crypto().BIO_set_flags(bio, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
   return static_cast<int>(r);
 }
@@ -391,7 +399,8 @@ Result<size_t> UpstreamStream::ReadSome(char* buf, size_t n) {
     int e = Ssl().SSL_get_error(ssl_, r);
     if (e == SSL_ERROR_ZERO_RETURN) return size_t{0};
     Crypto().ERR_clear_error();
-    // On a blocking socket OpenSSL asks to retry only when a recv or send timed out.
+    // On a blocking socket OpenSSL asks to retry only when a recv or send timed out (the
+    // socket BIO itself retries a call a signal interrupted).
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
       return Fail(ErrorCode::kTimeout, "reading from the upstream timed out");
     }

@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -409,6 +411,34 @@ TEST_SUITE("UpstreamClient") {
     CHECK(head.error().code() == ErrorCode::kTimeout);
     CHECK(head.error().message() == "reading from the upstream timed out");
     CHECK(ex.Release() == nullptr);
+  }
+
+  TEST_CASE("a signal while waiting for a TLS upstream's answer does not end the wait") {
+    // SIGUSR1 with a handler and without SA_RESTART: the blocked recv returns EINTR.
+    struct sigaction quiet {
+    }, old{};
+    quiet.sa_handler = [](int) {};
+    sigemptyset(&quiet.sa_mask);
+    REQUIRE(::sigaction(SIGUSR1, &quiet, &old) == 0);
+    TlsServer tls;
+    auto c = UpstreamConnection::Open(tls.Target("127.0.0.1", /*with_ca=*/true), Short());
+    REQUIRE(c.has_value());
+    RequestBodyFraming none;
+    Http1Exchange ex(std::move(*c), false, RenderRequestHead("GET", "/slow", "127.0.0.1", {}, none),
+                     none, /*head_request=*/false, /*retryable=*/true);
+    const pthread_t reader = ::pthread_self();
+    std::thread interrupter([reader] {
+      for (int i = 0; i < 3; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ::pthread_kill(reader, SIGUSR1);
+      }
+    });
+    auto head = ex.ReadHead();
+    interrupter.join();
+    ::sigaction(SIGUSR1, &old, nullptr);
+    REQUIRE(head.has_value());
+    CHECK(head->status == 200);
+    CHECK(ReadAll(ex).value() == "late");
   }
 
   TEST_CASE("a TLS certificate from a CA not trusted is refused") {
