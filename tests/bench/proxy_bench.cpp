@@ -412,7 +412,6 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
   relay.reset();
-  const double median = median_of(ratios);
   auto percents = [](const std::vector<double>& v) {
     std::string list;
     for (double r : v)
@@ -427,11 +426,10 @@ int main(int argc, char** argv) {
       "small GET   relay  p50 %7.1f us p99 %7.1f us %8.0f req/s  cpu %6.1f us/req"
       "  (the floor: a bare byte relay)\n",
       f.p50_us, f.p99_us, f_rps, f.cpu_us_per_request);
-  const std::string each = percents(ratios);
   std::printf(
       "            added p50 %.1f us, throughput %.0f%% of direct (median of %d alternating "
       "pairs: %s), added cpu %.1f us/req\n",
-      p.p50_us - d.p50_us, 100.0 * median, pairs, each.c_str(),
+      p.p50_us - d.p50_us, 100.0 * median_of(ratios), pairs, percents(ratios).c_str(),
       p.cpu_us_per_request - d.cpu_us_per_request);
   std::printf(
       "            under load (medians of the pairs): cpu direct %.1f us/req on %.2f cores, "
@@ -462,17 +460,11 @@ int main(int argc, char** argv) {
         p_mibs += pr / pairs;
         body_ratios.push_back(pr / dr);
       }
-      std::vector<double> sorted_ratios = body_ratios;
-      std::sort(sorted_ratios.begin(), sorted_ratios.end());
-      std::string list;
-      for (double r : body_ratios) {
-        list += (list.empty() ? "" : " ") + std::to_string(static_cast<int>(100.0 * r + 0.5));
-      }
       std::printf(
           "10 MiB %-4s direct %7.0f MiB/s proxy %7.0f MiB/s (median %.0f%% of %d pairs: %s)"
           "  cpu %.2f / %.2f ms/MiB\n",
-          what, d_mibs, p_mibs, 100.0 * sorted_ratios[sorted_ratios.size() / 2], pairs,
-          list.c_str(), d_cpu, p_cpu);
+          what, d_mibs, p_mibs, 100.0 * median_of(body_ratios), pairs,
+          percents(body_ratios).c_str(), d_cpu, p_cpu);
     };
     body_pairs("GET", Download, "/big/", "/r/b/big/");
     body_pairs("POST", Upload, "/sink", "/r/b/sink");
