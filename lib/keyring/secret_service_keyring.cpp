@@ -67,12 +67,12 @@ HashTablePtr Attributes(const LibsecretApi& api, const std::string& name, const 
 
 // One error policy for every D-Bus failure. GError messages come from D-Bus and the
 // keyring daemon and never contain the value (it is not part of any error reply).
-Error ToError(const LibsecretApi& api, GError* raw, Watchdog& watchdog,
+Error ToError(const LibsecretApi& api, GError* raw, const Watchdog::Call& call,
               std::chrono::milliseconds timeout, std::string_view what) {
   std::unique_ptr<GError, GErrorDeleter> e(raw, GErrorDeleter{&api});
   const GQuark secret_error = api.secret_error_get_quark();  // SECRET_ERROR
   std::string prefix = "keyring: " + std::string(what) + ": ";
-  if (watchdog.Fired()) {
+  if (call.Fired()) {
     return Error(ErrorCode::kTimeout, prefix + "the Secret Service did not answer within " +
                                           std::to_string(timeout.count()) +
                                           " ms (a locked keyring waiting for an unlock prompt?)");
@@ -110,16 +110,27 @@ Result<std::unique_ptr<SecretServiceKeyring>> SecretServiceKeyring::Connect(
   }
   // Loaded only now, with a session bus to talk to (docs/keyring.md "Lazy loading").
   NOTME_TRY(const LibsecretApi* api, LoadLibsecret());
-  Watchdog watchdog(*api, timeout);
-  GError* error = nullptr;
-  // Opening the transport session proves org.freedesktop.secrets answers (and lets
-  // values travel encrypted on the bus when the service supports it).
-  SecretService* service =
-      api->secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, watchdog.cancellable(), &error);
-  if (service == nullptr) return Fail(ToError(*api, error, watchdog, timeout, "connect"));
-  api->g_object_unref(service);  // libsecret keeps its own process-wide reference
-  return std::unique_ptr<SecretServiceKeyring>(new SecretServiceKeyring(*api, timeout));
+  auto watchdog = std::make_unique<Watchdog>(*api);
+  {
+    Watchdog::Call call(*watchdog, timeout);
+    GError* error = nullptr;
+    // Opening the transport session proves org.freedesktop.secrets answers (and lets
+    // values travel encrypted on the bus when the service supports it).
+    SecretService* service =
+        api->secret_service_get_sync(SECRET_SERVICE_OPEN_SESSION, call.cancellable(), &error);
+    if (service == nullptr) return Fail(ToError(*api, error, call, timeout, "connect"));
+    api->g_object_unref(service);  // libsecret keeps its own process-wide reference
+  }
+  return std::unique_ptr<SecretServiceKeyring>(
+      new SecretServiceKeyring(*api, timeout, std::move(watchdog)));
 }
+
+SecretServiceKeyring::SecretServiceKeyring(const LibsecretApi& api,
+                                           std::chrono::milliseconds timeout,
+                                           std::unique_ptr<Watchdog> watchdog)
+    : api_(api), timeout_(timeout), watchdog_(std::move(watchdog)) {}
+
+SecretServiceKeyring::~SecretServiceKeyring() = default;
 
 Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::SecretBytes& value,
                                          std::string_view label) {
@@ -136,12 +147,12 @@ Result<void> SecretServiceKeyring::Store(std::string_view name, const crypto::Se
   });
   SecretValuePtr secret(copied, SecretValueDeleter{&api_});
   MutexLock lock(&mu_);
-  Watchdog watchdog(api_, timeout_);
+  Watchdog::Call call(*watchdog_, timeout_);
   GError* error = nullptr;
   const gboolean ok = api_.secret_password_storev_binary_sync(
       Schema(), attributes.get(), SECRET_COLLECTION_DEFAULT, label_str.c_str(), secret.get(),
-      watchdog.cancellable(), &error);
-  if (!ok) return Fail(ToError(api_, error, watchdog, timeout_, "store"));
+      call.cancellable(), &error);
+  if (!ok) return Fail(ToError(api_, error, call, timeout_, "store"));
   ForgetFlight(name);
   return Ok();
 }
@@ -214,11 +225,11 @@ Result<crypto::SecretBytes> SecretServiceKeyring::LookupOnBus(std::string_view n
   SecretValuePtr secret(nullptr, SecretValueDeleter{&api_});
   {
     MutexLock lock(&mu_);
-    Watchdog watchdog(api_, timeout_);
+    Watchdog::Call call(*watchdog_, timeout_);
     GError* error = nullptr;
     secret.reset(api_.secret_password_lookupv_binary_sync(Schema(), attributes.get(),
-                                                          watchdog.cancellable(), &error));
-    if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "lookup"));
+                                                          call.cancellable(), &error));
+    if (error != nullptr) return Fail(ToError(api_, error, call, timeout_, "lookup"));
   }
   if (secret == nullptr) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
   gsize length = 0;
@@ -237,11 +248,11 @@ Result<void> SecretServiceKeyring::Remove(std::string_view name) {
   const std::string name_str(name);
   HashTablePtr attributes = Attributes(api_, name_str, nullptr);
   MutexLock lock(&mu_);
-  Watchdog watchdog(api_, timeout_);
+  Watchdog::Call call(*watchdog_, timeout_);
   GError* error = nullptr;
   const gboolean removed =
-      api_.secret_password_clearv_sync(Schema(), attributes.get(), watchdog.cancellable(), &error);
-  if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "remove"));
+      api_.secret_password_clearv_sync(Schema(), attributes.get(), call.cancellable(), &error);
+  if (error != nullptr) return Fail(ToError(api_, error, call, timeout_, "remove"));
   if (!removed) return Fail(ErrorCode::kNotFound, "keyring: no such entry");
   ForgetFlight(name);
   return Ok();
@@ -252,12 +263,12 @@ Result<std::vector<SecretInfo>> SecretServiceKeyring::List() {
   GList* items = nullptr;
   {
     MutexLock lock(&mu_);
-    Watchdog watchdog(api_, timeout_);
+    Watchdog::Call call(*watchdog_, timeout_);
     GError* error = nullptr;
     // Without SECRET_SEARCH_LOAD_SECRETS: only labels, attributes and times travel.
     items = api_.secret_password_searchv_sync(Schema(), attributes.get(), SECRET_SEARCH_ALL,
-                                              watchdog.cancellable(), &error);
-    if (error != nullptr) return Fail(ToError(api_, error, watchdog, timeout_, "list"));
+                                              call.cancellable(), &error);
+    if (error != nullptr) return Fail(ToError(api_, error, call, timeout_, "list"));
   }
   std::vector<SecretInfo> out;
   for (GList* l = items; l != nullptr; l = l->next) {

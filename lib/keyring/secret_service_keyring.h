@@ -11,7 +11,8 @@
 // is released (wiped) at once.
 //
 // Every D-Bus call runs with a GCancellable that a watchdog cancels after `timeout`, so
-// a keyring that prompts or hangs yields kTimeout instead of blocking the daemon.
+// a keyring that prompts or hangs yields kTimeout instead of blocking the daemon. The
+// watchdog is one thread for the life of the keyring (watchdog.h).
 // Thread-safe: calls are serialised by an internal mutex. Lookups of one name that arrive
 // while a lookup of it is on the bus share that lookup's answer instead of queueing for
 // their own (each gets its own SecretBytes copy; nothing is kept once they have it). A
@@ -32,6 +33,7 @@
 namespace notme::keyring {
 
 struct LibsecretApi;  // libsecret_api.h; GLib's headers stay out of this one
+class Watchdog;       // watchdog.h
 
 class SecretServiceKeyring final : public Keyring {
  public:
@@ -42,6 +44,7 @@ class SecretServiceKeyring final : public Keyring {
   // session bus, libsecret cannot be loaded, no Secret Service), kTimeout.
   static Result<std::unique_ptr<SecretServiceKeyring>> Connect(
       std::chrono::milliseconds timeout = kDefaultTimeout);
+  ~SecretServiceKeyring() override;
 
   Result<void> Store(std::string_view name, const crypto::SecretBytes& value,
                      std::string_view label) override EXCLUDES(mu_, flights_mu_);
@@ -51,8 +54,8 @@ class SecretServiceKeyring final : public Keyring {
   std::string_view Backend() const override { return "secret-service"; }
 
  private:
-  SecretServiceKeyring(const LibsecretApi& api, std::chrono::milliseconds timeout)
-      : api_(api), timeout_(timeout) {}
+  SecretServiceKeyring(const LibsecretApi& api, std::chrono::milliseconds timeout,
+                       std::unique_ptr<Watchdog> watchdog);
 
   // One lookup on the bus and the callers waiting for its answer. Every field is read and
   // written under flights_mu_ only.
@@ -74,6 +77,8 @@ class SecretServiceKeyring final : public Keyring {
   const LibsecretApi& api_;  // process-wide, loaded for good
   const std::chrono::milliseconds timeout_;
   Mutex mu_;  // serialises the D-Bus calls
+  // Cancels a call that outlives timeout_; one thread for the life of the keyring.
+  const std::unique_ptr<Watchdog> watchdog_;
   Mutex flights_mu_;
   std::map<std::string, std::shared_ptr<Flight>, std::less<>> flights_ GUARDED_BY(flights_mu_);
 };

@@ -3,8 +3,11 @@
 #include "keyring/secret_service_keyring.h"
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -52,9 +55,74 @@ std::vector<std::string> FilesContaining(const std::filesystem::path& root,
   return hits;
 }
 
+// The pid of the process that owns org.freedesktop.secrets on this test's private bus
+// (the harness's gnome-keyring-daemon), asked from the bus itself.
+pid_t SecretServicePid() {
+  FILE* p = ::popen(
+      "dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus "
+      "/org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID "
+      "string:org.freedesktop.secrets",
+      "r");
+  REQUIRE(p != nullptr);
+  char buf[128] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, p);
+  REQUIRE(::pclose(p) == 0);
+  // "   uint32 1234"
+  const std::string out(buf, n);
+  const size_t digits = out.find_first_of("0123456789", out.find("uint32") + 6);
+  REQUIRE(digits != std::string::npos);
+  return static_cast<pid_t>(std::stol(out.substr(digits)));
+}
+
+// Stops a process for the scope's lifetime; it continues however the scope is left.
+class Stopped {
+ public:
+  explicit Stopped(pid_t pid) : pid_(pid) { REQUIRE(::kill(pid_, SIGSTOP) == 0); }
+  ~Stopped() { ::kill(pid_, SIGCONT); }
+  Stopped(const Stopped&) = delete;
+  Stopped& operator=(const Stopped&) = delete;
+
+ private:
+  pid_t pid_;
+};
+
 }  // namespace
 
 TEST_SUITE("SecretServiceKeyring") {
+  TEST_CASE("a keyring that stops answering times out every call, then answers again") {
+    REQUIRE_MESSAGE(std::getenv("NOTME_TEST_HOME") != nullptr,
+                    "run this test through tests/keyring_harness/run");
+    auto connected = SecretServiceKeyring::Connect(std::chrono::milliseconds(400));
+    REQUIRE(connected.has_value());
+    auto& k = *connected;
+    REQUIRE(k->Store("secret/stalled", Secret("still-here"), "s").has_value());
+    {
+      Stopped stopped(SecretServicePid());
+      // One watchdog serves every call: each must be cancelled on its own deadline.
+      for (int i = 0; i < 3; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        auto got = k->Lookup("secret/stalled");
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        REQUIRE_FALSE(got.has_value());
+        CHECK(got.error().code() == ErrorCode::kTimeout);
+        CHECK(elapsed >= std::chrono::milliseconds(400));
+        CHECK(elapsed < std::chrono::seconds(5));
+      }
+      auto stored = k->Store("secret/stalled-2", Secret("x"), "s");
+      REQUIRE_FALSE(stored.has_value());
+      CHECK(stored.error().code() == ErrorCode::kTimeout);
+    }
+    // Answering again: no call is cancelled by an earlier call's deadline.
+    for (int i = 0; i < 5; ++i) {
+      auto got = k->Lookup("secret/stalled");
+      REQUIRE(got.has_value());
+      CHECK(Reveal(*got) == Bytes("still-here"));
+    }
+    CHECK(k->Remove("secret/stalled").has_value());
+    // The timed-out store's request may still have reached the keyring once it woke up.
+    (void)k->Remove("secret/stalled-2");
+  }
+
   TEST_CASE("libsecret is loaded on the first connection, not at start") {
     // The binary does not link libsecret (lib/keyring/libsecret_api.h): it is mapped
     // once a connection was made, by the dlopen in Connect.
