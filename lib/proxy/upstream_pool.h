@@ -22,7 +22,7 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -45,6 +45,8 @@ class UpstreamPool {
     size_t max_idle_per_route = 8;
     size_t max_idle_total = 64;
     std::chrono::milliseconds idle_timeout{4000};
+    // The clock idle times are measured with; tests inject their own.
+    std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
   };
 
   explicit UpstreamPool(Options options) : options_(options) {}
@@ -60,11 +62,20 @@ class UpstreamPool {
   void Clear() EXCLUDES(mu_);
 
   size_t idle() const EXCLUDES(mu_);
+  // Keys with an entry: those with idle clients or used within the idle timeout.
+  size_t keys() const EXCLUDES(mu_);
 
  private:
   struct Idle {
     std::unique_ptr<UpstreamConnection> client;
     std::chrono::steady_clock::time_point since;
+  };
+  // A key's idle clients, oldest first, and when the key was last taken from or put to.
+  // Kept while empty until unused for the idle timeout, so that a route in steady use
+  // does not allocate an entry per request.
+  struct Entry {
+    std::vector<Idle> idle;
+    std::chrono::steady_clock::time_point used;
   };
   // Moves idle clients older than the timeout to `out` (closed by the caller, unlocked).
   void ExpireLocked(std::chrono::steady_clock::time_point now, std::vector<Idle>& out)
@@ -72,7 +83,7 @@ class UpstreamPool {
 
   const Options options_;
   mutable Mutex mu_;
-  std::map<std::string, std::deque<Idle>> idle_ GUARDED_BY(mu_);
+  std::map<std::string, Entry> idle_ GUARDED_BY(mu_);
   size_t count_ GUARDED_BY(mu_) = 0;
 };
 

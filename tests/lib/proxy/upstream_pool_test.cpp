@@ -1,10 +1,11 @@
 #include "proxy/upstream_pool.h"
 
 #include <arpa/inet.h>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <doctest/doctest.h>
+#include <chrono>
 
 #include "server/unique_fd.h"
 
@@ -78,6 +79,53 @@ TEST_SUITE("UpstreamPool") {
     CHECK(pool.idle() == 3);
   }
 
+  TEST_CASE("idle clients past the timeout are closed, the newest is taken first") {
+    auto t = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    UpstreamPool::Options options;
+    options.idle_timeout = std::chrono::seconds(4);
+    options.now = [&t] { return t; };
+    UpstreamPool pool(options);
+    auto oldest = NewClient();
+    auto* oldest_raw = oldest.get();
+    pool.Put("a", std::move(oldest));
+    t += std::chrono::seconds(2);
+    auto newer = NewClient();
+    auto* newer_raw = newer.get();
+    pool.Put("a", std::move(newer));
+    pool.Put("a", NewClient());
+    CHECK(pool.idle() == 3);
+    t += std::chrono::seconds(1);
+    auto newest = pool.Take("a");  // 1 s idle: the last one put
+    CHECK(newest != nullptr);
+    CHECK(newest.get() != oldest_raw);
+    CHECK(newest.get() != newer_raw);
+    t += std::chrono::seconds(1);  // the oldest has been idle for exactly the timeout
+    auto next = pool.Take("a");
+    CHECK(next.get() == newer_raw);
+    CHECK(pool.idle() == 0);  // the oldest was closed, not handed out
+    t += std::chrono::milliseconds(3999);
+    CHECK(pool.keys() == 1);  // "a" was used 3.999 s ago
+    t += std::chrono::milliseconds(1);
+    CHECK(pool.Take("b") == nullptr);
+    CHECK(pool.keys() == 0);  // unused for the timeout: the key's entry goes too
+  }
+
+  TEST_CASE("a key in steady use keeps its entry between a take and a put") {
+    auto t = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+    UpstreamPool::Options options;
+    options.now = [&t] { return t; };
+    UpstreamPool pool(options);
+    pool.Put("a", NewClient());
+    for (int i = 0; i < 10; ++i) {
+      auto c = pool.Take("a");
+      REQUIRE(c != nullptr);
+      CHECK(pool.keys() == 1);
+      t += std::chrono::seconds(1);
+      pool.Put("a", std::move(c));
+    }
+    CHECK(pool.idle() == 1);
+  }
+
   TEST_CASE("a zero idle timeout keeps nothing") {
     UpstreamPool pool({8, 64, std::chrono::milliseconds(0)});
     pool.Put("a", NewClient());
@@ -102,11 +150,17 @@ TEST_SUITE("UpstreamPool") {
     a_ca.ca_file = "/etc/ca.pem";
     Route a_public = a;
     a_public.allow_loopback = false;
+    Route a_base = MakeRoute("a", "http://127.0.0.1:8080/v1");
+    Route a_tls = MakeRoute("a", "https://127.0.0.1:8080");
+    Route a_host = MakeRoute("a", "http://127.0.0.2:8080");
     CHECK(UpstreamPoolKey(a, "bot") == UpstreamPoolKey(MakeRoute("a", "http://127.0.0.1:8080"), "bot"));
     CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(b, "bot"));
     CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_port, "bot"));
     CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_ca, "bot"));
     CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_public, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_base, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_tls, "bot"));
+    CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a_host, "bot"));
     CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a, "other"));
     CHECK(UpstreamPoolKey(a, "bot") != UpstreamPoolKey(a, "human"));
   }
