@@ -107,10 +107,7 @@ bool HasCloseToken(const Request& req) {
       std::string_view tok = v.substr(0, comma);
       while (!tok.empty() && (tok.front() == ' ' || tok.front() == '\t')) tok.remove_prefix(1);
       while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\t')) tok.remove_suffix(1);
-      if (tok.size() == 5 && !CaseInsensitiveLess()(tok, "close") &&
-          !CaseInsensitiveLess()("close", tok)) {
-        return true;
-      }
+      if (EqualsIgnoreCase(tok, "close")) return true;
       if (comma == std::string_view::npos) break;
       v.remove_prefix(comma + 1);
     }
@@ -120,8 +117,7 @@ bool HasCloseToken(const Request& req) {
 
 bool ExpectsContinue(const Request& req) {
   const std::string v = req.get_header_value("Expect");
-  return !v.empty() && !CaseInsensitiveLess()(v, "100-continue") &&
-         !CaseInsensitiveLess()("100-continue", v);
+  return EqualsIgnoreCase(v, "100-continue");
 }
 
 bool BodyAllowed(int status) { return status >= 200 && status != 204 && status != 304; }
@@ -459,15 +455,10 @@ bool HttpConnection::WriteResponse(const Request& req, Response& res, bool close
   const bool keep_length = head_only && res.body.empty() && !res.has_content_provider() &&
                            res.has_header("Content-Length");
   for (const auto& [name, value] : res.headers) {
-    if (!CaseInsensitiveLess()(name, "Connection") && !CaseInsensitiveLess()("Connection", name)) {
+    if (EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Transfer-Encoding")) {
       continue;
     }
-    if (!CaseInsensitiveLess()(name, "Transfer-Encoding") &&
-        !CaseInsensitiveLess()("Transfer-Encoding", name)) {
-      continue;
-    }
-    const bool is_length = !CaseInsensitiveLess()(name, "Content-Length") &&
-                           !CaseInsensitiveLess()("Content-Length", name);
+    const bool is_length = EqualsIgnoreCase(name, "Content-Length");
     if (is_length && !keep_length) continue;
     // Response splitting: a field set through `headers` directly (not set_header) with
     // CR, LF or NUL in it is dropped, never written.

@@ -23,7 +23,9 @@
 
 namespace notme::server {
 
-// ASCII case-insensitive ordering for header names (RFC 9110 §5.1).
+// Ordering for header names whose equivalence is ASCII case-insensitive equality (RFC
+// 9110 §5.1): by length, then case-insensitively by byte. Not alphabetical; a map only
+// needs some strict weak ordering, and this one is cheap for names of different lengths.
 struct CaseInsensitiveLess {
   using is_transparent = void;
   bool operator()(std::string_view a, std::string_view b) const;
