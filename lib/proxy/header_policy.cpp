@@ -68,7 +68,7 @@ Unexpected Refuse(std::string why) { return Fail(ErrorCode::kInvalidRequest, std
 
 }  // namespace
 
-Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
+Result<std::pair<FieldViews, RequestFraming>> FilterRequestHeaders(
     const server::Headers& in, std::string_view injected_header) {
   RequestFraming framing;
   size_t host_count = 0;
@@ -100,13 +100,14 @@ Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
     return Refuse("both Content-Length and Transfer-Encoding");
 
   const std::vector<std::string_view> listed = ConnectionListed(in);
-  server::Headers out;
+  FieldViews out;
+  out.reserve(in.size() + 1);  // room for the injected header the caller adds
   for (const auto& [name, value] : in) {
     if (IsHopByHopOrInternal(name) || IsCallerCredentialOrRouting(name) || IsListed(listed, name) ||
         server::EqualsIgnoreCase(name, injected_header)) {
       continue;
     }
-    out.emplace_hint(out.end(), name, value);
+    out.emplace_back(name, value);
   }
   return std::make_pair(std::move(out), framing);
 }

@@ -21,6 +21,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "notme/result.h"
 #include "server/http_message.h"
@@ -33,10 +35,15 @@ struct RequestFraming {
   bool has_body() const { return chunked || content_length.value_or(0) > 0; }
 };
 
-// Validates the caller's headers and returns the ones to forward plus the body framing.
-// `injected_header` is the header the route sets (removed from the caller's headers).
-// Errors: kInvalidRequest naming the rule broken (never echoing a header value).
-Result<std::pair<server::Headers, RequestFraming>> FilterRequestHeaders(
+// Header fields as views, in order: what goes into a request head (upstream_client.h
+// RenderRequestHead). The strings they view must outlive them.
+using FieldViews = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Validates the caller's headers and returns the ones to forward, as views into `in`
+// (in its order), plus the body framing. `injected_header` is the header the route sets
+// (removed from the caller's headers). Errors: kInvalidRequest naming the rule broken
+// (never echoing a header value).
+Result<std::pair<FieldViews, RequestFraming>> FilterRequestHeaders(
     const server::Headers& in, std::string_view injected_header);
 
 // Headers of the upstream's answer to pass back to the caller: `in` with the others

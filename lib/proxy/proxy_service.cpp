@@ -82,7 +82,7 @@ void WipeString(std::string& s) {
 
 struct ProxyService::Prepared {
   ProxyTarget target;
-  server::Headers headers;
+  FieldViews headers;  // into the caller's request
   RequestFraming framing;
   ExchangeConnection connection;
 };
@@ -208,7 +208,9 @@ void ProxyService::Handle(const ProxyCaller& caller, const server::Request& req,
     p.framing = filtered.second;
     // notmed's server never compresses; asking the upstream for identity keeps the body
     // as the caller can read it without a negotiation the daemon does not take part in.
-    p.headers.erase("Accept-Encoding");
+    std::erase_if(p.headers, [](const auto& field) {
+      return server::EqualsIgnoreCase(field.first, "Accept-Encoding");
+    });
     // A pooled connection was made to an address checked under this same route key; only
     // a new connection needs a (checked) resolution.
     p.connection.pool = pool_.get();
@@ -249,8 +251,9 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
   up.path = route.upstream.base_path + p.target.rest;
   if (up.path.empty()) up.path = "/";
   if (p.target.has_query) up.path += "?" + p.target.query;
+  const std::string injected_name = route.injection.HeaderName();
   up.headers = std::move(p.headers);
-  up.headers.emplace(route.injection.HeaderName(), rendered);
+  up.headers.emplace_back(injected_name, rendered);
   up.framing = p.framing;
   auto started =
       UpstreamExchange::Start(std::move(p.connection), route.upstream, std::move(up), options_);

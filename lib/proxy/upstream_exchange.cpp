@@ -1,15 +1,7 @@
 #include "proxy/upstream_exchange.h"
 
-#include <sodium.h>
-
-#include <vector>
-
 namespace notme::proxy {
 namespace {
-
-void Wipe(server::Headers& headers) {
-  for (auto& [name, value] : headers) sodium_memzero(value.data(), value.size());
-}
 
 StreamTimeouts TimeoutsOf(const ForwarderOptions& options) {
   return {options.connect_timeout, options.read_timeout, options.write_timeout};
@@ -36,7 +28,6 @@ Result<std::unique_ptr<UpstreamExchange>> UpstreamExchange::Start(ExchangeConnec
   if (!reused) {
     auto opened = UpstreamConnection::Open(connection.target, TimeoutsOf(options));
     if (!opened) {
-      Wipe(request.headers);
       // A refused connection is the upstream's failure (502), not the daemon's (503).
       const Error& e = opened.error();
       if (e.code() == ErrorCode::kUnavailable) return Fail(ErrorCode::kUpstream, e.message());
@@ -44,16 +35,12 @@ Result<std::unique_ptr<UpstreamExchange>> UpstreamExchange::Start(ExchangeConnec
     }
     connection.connection = std::move(*opened);
   }
-  std::vector<std::pair<std::string_view, std::string_view>> fields;
-  fields.reserve(request.headers.size());
-  for (const auto& [name, value] : request.headers) fields.emplace_back(name, value);
   RequestBodyFraming framing{request.framing.content_length, request.framing.chunked};
   if (framing.chunked) framing.content_length.reset();
+  // The injected credential is now also in `head`, which the client wipes once written
+  // (docs/proxy.md "Where the secret lives"); the caller wipes its own copy.
   std::string head =
-      RenderRequestHead(request.method, request.path, url.Authority(), fields, framing);
-  // The injected credential sat in these strings; from here on it is only in `head`,
-  // which the client wipes once written (docs/proxy.md "Where the secret lives").
-  Wipe(request.headers);
+      RenderRequestHead(request.method, request.path, url.Authority(), request.headers, framing);
   const bool retryable =
       request.method == "GET" || request.method == "HEAD" || request.method == "OPTIONS";
   auto exchange = std::make_unique<Http1Exchange>(

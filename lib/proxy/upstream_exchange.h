@@ -47,7 +47,9 @@ struct ForwarderOptions {
 struct UpstreamRequest {
   std::string method;
   std::string path;         // base path + rest + "?query", as sent upstream
-  server::Headers headers;  // filtered caller headers plus the injected one
+  // Filtered caller headers plus the injected one: views into the caller's request and
+  // the rendered secret, which the caller keeps (and wipes) until Start has returned.
+  FieldViews headers;
   RequestFraming framing;
 };
 

@@ -5,8 +5,14 @@
 namespace notme::proxy {
 namespace {
 
-Result<std::pair<server::Headers, RequestFraming>> Filter(server::Headers h) {
-  return FilterRequestHeaders(h, "Authorization");
+// The forwarded fields copied out of the views (which point into `h`), so that they can
+// be looked up by name after `h` is gone.
+Result<std::pair<server::Headers, RequestFraming>> Filter(
+    const server::Headers& h, std::string_view injected = "Authorization") {
+  NOTME_TRY(auto r, FilterRequestHeaders(h, injected));
+  server::Headers out;
+  for (const auto& [name, value] : r.first) out.emplace(name, value);
+  return std::make_pair(std::move(out), r.second);
 }
 
 }  // namespace
@@ -40,8 +46,26 @@ TEST_SUITE("HeaderPolicy") {
     CHECK(out.count("User-Agent") == 1);
   }
 
+  TEST_CASE("forwarded fields are views into the caller's headers, in their order") {
+    const server::Headers in = {{"Accept", "*/*"},
+                                {"X-Trace", "t1"},
+                                {"X-Trace", "t2"},
+                                {"Authorization", "DPoP tok"},
+                                {"User-Agent", "agent/1"}};
+    auto r = FilterRequestHeaders(in, "Authorization");
+    REQUIRE(r.has_value());
+    REQUIRE(r->first.size() == in.size() - 1);
+    auto it = in.begin();
+    for (const auto& [name, value] : r->first) {
+      if (it->first == "Authorization") ++it;
+      CHECK(name.data() == it->first.data());  // not a copy
+      CHECK(value.data() == it->second.data());
+      ++it;
+    }
+  }
+
   TEST_CASE("a caller's copy of the injected header is removed") {
-    auto r = FilterRequestHeaders({{"X-Api-Key", "mine"}, {"Accept", "*/*"}}, "x-api-key");
+    auto r = Filter({{"X-Api-Key", "mine"}, {"Accept", "*/*"}}, "x-api-key");
     REQUIRE(r.has_value());
     CHECK(r->first.count("X-Api-Key") == 0);
   }
@@ -103,16 +127,16 @@ TEST_SUITE("HeaderPolicy") {
   }
 
   TEST_CASE("names are matched without case in both directions") {
-    auto r = FilterRequestHeaders({{"AUTHORIZATION", "x"},
-                                   {"proxy-AUTHORIZATION", "x"},
-                                   {"x-FORWARDED-for", "1.2.3.4"},
-                                   {"dPoP", "p"},
-                                   {"CONNECTION", "X-HOP"},
-                                   {"x-hop", "1"},
-                                   {"X-API-KEY", "mine"},
-                                   {"Transfer-Encoding", "CHUNKED"},
-                                   {"Accept", "*/*"}},
-                                  "x-api-key");
+    auto r = Filter({{"AUTHORIZATION", "x"},
+                     {"proxy-AUTHORIZATION", "x"},
+                     {"x-FORWARDED-for", "1.2.3.4"},
+                     {"dPoP", "p"},
+                     {"CONNECTION", "X-HOP"},
+                     {"x-hop", "1"},
+                     {"X-API-KEY", "mine"},
+                     {"Transfer-Encoding", "CHUNKED"},
+                     {"Accept", "*/*"}},
+                    "x-api-key");
     REQUIRE(r.has_value());
     CHECK(r->second.chunked);
     CHECK(r->first.size() == 1);
