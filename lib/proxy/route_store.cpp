@@ -92,14 +92,20 @@ Result<std::unique_ptr<RouteStore>> RouteStore::Open(const std::filesystem::path
   return store;
 }
 
-Result<std::map<std::string, Route>> RouteStore::Load() const {
+Result<RouteStore::Routes> RouteStore::Load() const {
   NOTME_TRY(auto text, ReadPrivateFile(file_));
-  if (!text) return std::map<std::string, Route>();
-  return ParseRoutesFile(*text);
+  Routes out;
+  if (!text) return out;
+  NOTME_TRY(auto routes, ParseRoutesFile(*text));
+  for (auto& [name, route] : routes)
+    out.emplace(name, std::make_shared<const Route>(std::move(route)));
+  return out;
 }
 
-Result<void> RouteStore::Save(const std::map<std::string, Route>& routes) const {
-  return authority::WriteFileAtomically(file_, SerializeRoutesFile(routes));
+Result<void> RouteStore::Save(const Routes& routes) const {
+  std::map<std::string, Route> plain;
+  for (const auto& [name, route] : routes) plain.emplace(name, *route);
+  return authority::WriteFileAtomically(file_, SerializeRoutesFile(plain));
 }
 
 Result<void> RouteStore::Reload() {
@@ -113,7 +119,7 @@ Result<void> RouteStore::Add(const Route& route) {
   MutexLock lock(&mu_);
   if (routes_.contains(route.name)) return Fail(ErrorCode::kAlreadyExists, "route '" + route.name + "' exists");
   auto next = routes_;
-  next.emplace(route.name, route);
+  next.emplace(route.name, std::make_shared<const Route>(route));
   NOTME_TRY_VOID(Save(next));
   routes_ = std::move(next);
   return Ok();
@@ -129,17 +135,16 @@ Result<void> RouteStore::Remove(const std::string& name) {
   return Ok();
 }
 
-std::optional<Route> RouteStore::Find(const std::string& name) const {
+std::shared_ptr<const Route> RouteStore::Find(const std::string& name) const {
   MutexLock lock(&mu_);
   auto it = routes_.find(name);
-  if (it == routes_.end()) return std::nullopt;
-  return it->second;
+  return it == routes_.end() ? nullptr : it->second;
 }
 
 std::vector<Route> RouteStore::List() const {
   std::vector<Route> out;
   MutexLock lock(&mu_);
-  for (const auto& [name, r] : routes_) out.push_back(r);
+  for (const auto& [name, r] : routes_) out.push_back(*r);
   return out;
 }
 

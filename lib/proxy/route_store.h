@@ -5,7 +5,8 @@
 // file 0600 + fsync + rename + fsync of the directory) before it becomes visible.
 //
 // File format: {"version":1,"routes":[<RouteToJson>...]}.
-// Thread-safe: all state behind one mutex; lookups return copies.
+// Thread-safe: all state behind one mutex. Find shares the route (immutable: a change
+// replaces it); List returns copies.
 
 #include <filesystem>
 #include <map>
@@ -35,19 +36,22 @@ class RouteStore {
   Result<void> Add(const Route& route) EXCLUDES(mu_);
   // Removes a route. Errors: kNotFound, kIo.
   Result<void> Remove(const std::string& name) EXCLUDES(mu_);
-  std::optional<Route> Find(const std::string& name) const EXCLUDES(mu_);
+  // The route named `name`, or null. The route stays valid for as long as it is held,
+  // also after a Remove or Reload.
+  std::shared_ptr<const Route> Find(const std::string& name) const EXCLUDES(mu_);
   std::vector<Route> List() const EXCLUDES(mu_);
 
   const std::filesystem::path& file() const { return file_; }
 
  private:
   explicit RouteStore(std::filesystem::path file) : file_(std::move(file)) {}
-  Result<std::map<std::string, Route>> Load() const;
-  Result<void> Save(const std::map<std::string, Route>& routes) const;
+  using Routes = std::map<std::string, std::shared_ptr<const Route>, std::less<>>;
+  Result<Routes> Load() const;
+  Result<void> Save(const Routes& routes) const;
 
   const std::filesystem::path file_;
   mutable Mutex mu_;
-  std::map<std::string, Route> routes_ GUARDED_BY(mu_);
+  Routes routes_ GUARDED_BY(mu_);
 };
 
 // Parses the text of routes.json. Errors: kConfig naming the problem.
