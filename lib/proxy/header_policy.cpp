@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <initializer_list>
+#include <span>
 #include <vector>
 
 #include "proxy/route.h"
@@ -12,8 +12,8 @@ namespace {
 
 // Header names are ASCII and compared without case (RFC 9110 §5.1), never through the
 // locale's tolower and without building a lowered copy per header: this runs for every
-// header of every proxied request.
-bool EqualsAny(std::string_view name, std::initializer_list<std::string_view> names) {
+// header of every proxied request. The lists are constants, not rebuilt per call.
+bool EqualsAny(std::string_view name, std::span<const std::string_view> names) {
   return std::any_of(names.begin(), names.end(),
                      [&](std::string_view n) { return server::EqualsIgnoreCase(name, n); });
 }
@@ -30,15 +30,20 @@ std::string_view Trim(std::string_view s) {
 
 // RFC 9110 §7.6.1: hop-by-hop headers, plus the pseudo-headers httplib's server adds to
 // every request (a client could also send headers with these names).
-bool IsHopByHopOrInternal(std::string_view name) {
-  return EqualsAny(name, {"connection", "keep-alive", "te", "trailer", "upgrade", "expect", "host",
-                          "content-length", "transfer-encoding", "remote_addr", "remote_port",
-                          "local_addr", "local_port"});
-}
+constexpr std::string_view kHopByHopOrInternal[] = {
+    "connection",        "keep-alive",  "te",          "trailer",
+    "upgrade",           "expect",      "host",        "content-length",
+    "transfer-encoding", "remote_addr", "remote_port", "local_addr",
+    "local_port"};
+constexpr std::string_view kCallerCredentialOrRouting[] = {"authorization", "dpop",      "cookie",
+                                                           "forwarded",     "x-real-ip", "via"};
+constexpr std::string_view kSetCookie[] = {"set-cookie", "set-cookie2"};
+
+bool IsHopByHopOrInternal(std::string_view name) { return EqualsAny(name, kHopByHopOrInternal); }
 
 bool IsCallerCredentialOrRouting(std::string_view name) {
-  return EqualsAny(name, {"authorization", "dpop", "cookie", "forwarded", "x-real-ip", "via"}) ||
-         StartsWithIgnoreCase(name, "proxy-") || StartsWithIgnoreCase(name, "x-forwarded-");
+  return EqualsAny(name, kCallerCredentialOrRouting) || StartsWithIgnoreCase(name, "proxy-") ||
+         StartsWithIgnoreCase(name, "x-forwarded-");
 }
 
 // Names listed in Connection: headers (comma-separated tokens, RFC 9110 §7.6.1), as views
@@ -127,7 +132,7 @@ server::Headers FilterResponseHeaders(server::Headers in,
   for (auto it = in.begin(); it != in.end(); ++it) {
     const auto& [name, value] = *it;
     if (IsHopByHopOrInternal(name) || IsListed(listed, name) ||
-        StartsWithIgnoreCase(name, "proxy-") || EqualsAny(name, {"set-cookie", "set-cookie2"}) ||
+        StartsWithIgnoreCase(name, "proxy-") || EqualsAny(name, kSetCookie) ||
         server::HasLineBreakOrNul(value) || echoes_secret(name, value)) {
       dropped.push_back(it);
     }

@@ -6,8 +6,6 @@
 namespace notme::server {
 namespace {
 
-char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 template <typename Map>
 std::string NthValue(const Map& map, std::string_view key, size_t id) {
   auto [first, last] = map.equal_range(key);
@@ -24,17 +22,11 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
   // map makes end here instead of walking both names.
   if (a.size() != b.size()) return a.size() < b.size();
   for (size_t i = 0; i < a.size(); ++i) {
-    const char x = LowerAscii(a[i]);
-    const char y = LowerAscii(b[i]);
+    const char x = ToLowerAscii(a[i]);
+    const char y = ToLowerAscii(b[i]);
     if (x != y) return x < y;
   }
   return false;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return LowerAscii(x) == LowerAscii(y);
-         });
 }
 
 bool HasLineBreakOrNul(std::string_view s) {

@@ -32,7 +32,18 @@ struct CaseInsensitiveLess {
 };
 
 // ASCII case-insensitive equality (header names, tokens such as "chunked").
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Inline: header names are compared against lists of names on every request, and most
+// comparisons end at the size check.
+inline char ToLowerAscii(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
+  }
+  return true;
+}
 
 // True when `s` contains CR, LF or NUL: never allowed in a header name or value, since it
 // could end the field or the head early (RFC 9110 §5.5).
