@@ -307,7 +307,11 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
     out = FilterResponseHeaders(std::move(head->headers), forms);
   });
   WipeString(rendered);
-  res.headers.merge(out);
+  if (res.headers.empty()) {
+    res.headers = std::move(out);  // the usual case: no merge, node by node
+  } else {
+    res.headers.merge(out);
+  }
   record.request_bytes = ex->request_bytes();
 
   if (!head->has_body) {
@@ -335,7 +339,11 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
       small.append(*piece);
     }
     ex->Finish();
-    res.set_content(std::move(small), content_type);
+    if (res.headers.count("Content-Type") == 1) {
+      res.body = std::move(small);  // its Content-Type is already among the fields passed on
+    } else {
+      res.set_content(std::move(small), content_type);  // none, or one of several
+    }
     record.response_bytes = ex->response_bytes();
     return Ok();
   }

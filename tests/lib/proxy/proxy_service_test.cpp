@@ -49,6 +49,10 @@ void SetUpUpstream(httplib::Server& up, std::atomic<int>& stolen) {
         "hello " + req.get_header_value("X-Caller-Note") + " q=" + req.get_param_value("q"),
         "text/plain");
   });
+  up.Get("/api/two-types", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+    res.headers.emplace("Content-Type", "text/html");  // a second, conflicting field
+  });
   up.Get("/api/echo", [](const httplib::Request& req, httplib::Response& res) {
     std::string all;
     for (const auto& [k, v] : req.headers) all += k + ": " + v + "\n";
@@ -269,6 +273,21 @@ TEST_SUITE("ProxyService") {
     CHECK(r->body.find("proof") == std::string::npos);
     CHECK(r->body.find("1.2.3.4") == std::string::npos);
     CHECK(r->body.find("Host: 127.0.0.1:" + std::to_string(f.up_port)) != std::string::npos);
+  }
+
+  TEST_CASE("an answer's Content-Type is passed on once") {
+    Fixture f;
+    auto c = f.Client();
+    auto one = c.Get("/r/api/hello");
+    REQUIRE(one);
+    CHECK(one->get_header_value_count("Content-Type") == 1);
+    CHECK(one->get_header_value("Content-Type") == "text/plain");
+    auto two = c.Get("/r/api/two-types");
+    REQUIRE(two);
+    CHECK(two->status == 200);
+    CHECK(two->get_header_value_count("Content-Type") == 1);
+    CHECK(two->get_header_value("Content-Type") == "application/json");
+    CHECK(two->body == "{}");
   }
 
   TEST_CASE("request bodies stream through with content length and chunked framing") {
