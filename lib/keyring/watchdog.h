@@ -50,7 +50,7 @@ class Watchdog {
   void Run() EXCLUDES(mu_);
 
   const LibsecretApi& api_;
-  mutable Mutex mu_;
+  Mutex mu_;
   std::condition_variable_any cv_;
   bool stopping_ GUARDED_BY(mu_) = false;
   GCancellable* armed_ GUARDED_BY(mu_) = nullptr;  // the guarded call's, while it runs

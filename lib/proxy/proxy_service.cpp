@@ -307,11 +307,7 @@ Result<void> ProxyService::Forward(const ProxyCaller&, const Route& route, Prepa
     out = FilterResponseHeaders(std::move(head->headers), forms);
   });
   WipeString(rendered);
-  if (res.headers.empty()) {
-    res.headers = std::move(out);  // the usual case: no merge, node by node
-  } else {
-    res.headers.merge(out);
-  }
+  res.headers.merge(out);
   record.request_bytes = ex->request_bytes();
 
   if (!head->has_body) {
